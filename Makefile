@@ -1,0 +1,40 @@
+# Two commands do all the set-up:  `make run`  and  `make test`.
+# Each creates .venv with Python 3.13 and installs the project into it.
+
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ROWS ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test venv migrate demo clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	@if $(PY) manage.py shell -c "import sys; from erp.personal_admin.models import Tenant; sys.exit(not Tenant.objects.filter(slug='demo').exists())"; then \
+		echo "Demo tenant already there: log in as demo_owner / demo1234"; \
+	else \
+		$(PY) manage.py seed_tenant demo --rows $(DEMO_ROWS) --password demo1234; \
+	fi
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (token: POST /api/auth/token/ with demo_owner / demo1234)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var

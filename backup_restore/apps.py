@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BackupRestoreConfig(AppConfig):
+    name = "backup_restore"
+    verbose_name = "Backup & restore"

@@ -1,0 +1,32 @@
+"""Which tenant, and with which role, a user acts for."""
+
+from dataclasses import dataclass
+
+from .models import Tenant, UserProfile
+
+Role = UserProfile.Role
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    tenant: Tenant
+    role: str
+
+    @property
+    def is_manager(self) -> bool:
+        """Owners and admins manage the shop (backups, restores, staff)."""
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+def membership_for(user) -> Membership | None:
+    """The tenant and role of ``user``, or ``None`` for anonymous or tenant-less users.
+
+    The tenant's recorded owner is always an owner, whatever their profile says.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    profile = UserProfile.objects.select_related("tenant").filter(user_id=user.pk).first()
+    if profile is None:
+        return None
+    role = Role.OWNER if profile.tenant.owner_id == user.pk else profile.role
+    return Membership(tenant=profile.tenant, role=role)
