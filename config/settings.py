@@ -115,9 +115,6 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_RATES": {
-        "backup": os.environ.get("BACKUP_THROTTLE_RATE", "30/hour"),
-    },
 }
 
 SIMPLE_JWT = {

@@ -1,0 +1,75 @@
+"""Compare backups by content, ignoring source primary keys.
+
+Two backups of the same data taken from different databases (or before and after a
+restore) differ in their ids. The canonical form drops each row's id and replaces every
+in-file reference by the position of the target row in its section, so equal content gives
+equal canonical rows whatever ids the databases handed out.
+"""
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from streaming import Header, Row, Section, iter_records
+
+from .idmap import IdMap
+
+
+def canonical_rows(fileobj: BinaryIO) -> Iterator[tuple[str, tuple]]:
+    """``(model, row)`` pairs in file order, ids dropped, references as positions.
+
+    Reads the (seekable) file twice: first the position of every id, so that references to
+    rows further on (cycles, self-references) resolve too.
+    """
+    positions = _positions(fileobj)
+    fileobj.seek(0)
+    types: dict[str, dict[str, str]] = {}
+    for event in iter_records(fileobj):
+        kind = type(event)
+        if kind is Row:
+            row: list[Any] = list(event.values)
+            for index, target in refs:
+                if row[index] is not None:
+                    row[index] = positions.get(target, IdMap()).get(row[index])
+            del row[pk_index]
+            yield model, tuple(_hashable(v) for v in row)
+        elif kind is Section:
+            model, field_types = event.model, types.get(event.model, {})
+            pk_index = _pk_index(event, field_types)
+            refs = [
+                (i, field_types[name].removeprefix("ref:"))
+                for i, name in enumerate(event.fields)
+                if field_types.get(name, "").startswith("ref:")
+            ]
+        elif kind is Header:
+            types = _types(event)
+
+
+def _positions(fileobj: BinaryIO) -> dict[str, IdMap]:
+    positions: dict[str, IdMap] = {}
+    types: dict[str, dict[str, str]] = {}
+    for event in iter_records(fileobj):
+        kind = type(event)
+        if kind is Row:
+            own.add(event.values[pk_index], len(own))
+        elif kind is Section:
+            own = positions.setdefault(event.model, IdMap())
+            pk_index = _pk_index(event, types.get(event.model, {}))
+        elif kind is Header:
+            types = _types(event)
+    return positions
+
+
+def _types(header: Header) -> dict[str, dict[str, str]]:
+    return {label: schema["types"] for label, schema in header.data.get("schema", {}).items()}
+
+
+def _pk_index(section: Section, field_types: dict[str, str]) -> int:
+    return next(i for i, name in enumerate(section.fields) if field_types.get(name) == "pk")
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value

@@ -1,0 +1,83 @@
+"""Every setting of the backup/restore app, with its documented default.
+
+Override any of them in Django settings under one dict::
+
+    BACKUP_RESTORE = {"RESTORE_BATCH_SIZE": 5000}
+
+Read them through ``backup_settings.NAME``; the values follow ``override_settings`` in tests.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+GiB = 1024**3
+MiB = 1024**2
+
+DEFAULTS: dict[str, Any] = {
+    # The model that *is* a tenant; every model reaching it through non-null FKs is tenant data.
+    "TENANT_MODEL": "personal_admin.Tenant",
+    # Whole apps that hold no shop data, with the reason (the completeness check requires one).
+    "EXCLUDED_APPS": {
+        "admin": "Django admin history: framework data, not shop data",
+        "auth": "users, groups and permissions are never exported (users are referenced by username)",
+        "contenttypes": "framework catalog, referenced by natural key",
+        "sessions": "login sessions are secrets and expire",
+        "backup_restore": "the backup machinery's own bookkeeping",
+    },
+    # Single models left out, label -> reason.
+    "EXCLUDED_MODELS": {},
+    # Tenant models exported for the record but never written back by a restore, label -> reason.
+    "EXPORT_ONLY_MODELS": {
+        "personal_admin.bitacora": "the audit log is history: a restore never rewrites or deletes it",
+        "personal_admin.userprofile": "memberships belong to user accounts, which are not restored",
+    },
+    # A field whose name contains one of these is never exported (secrets, tokens, payment ids).
+    "SENSITIVE_FIELD_MARKERS": ("password", "token", "secret", "api_key", "stripe_"),
+    # Extra fields never exported, "app_label.model.field" -> reason.
+    "EXCLUDED_FIELDS": {},
+    # Merge-mode natural keys, label -> field names; by default taken from the model's
+    # unique constraint that includes the tenant FK.
+    "NATURAL_KEYS": {},
+    # Roles allowed to download and to restore (see erp.personal_admin.models.UserProfile.Role).
+    "BACKUP_ROLES": ("owner", "admin"),
+    "RESTORE_ROLES": ("owner", "admin"),
+    # Downloads allowed per tenant (DRF rate syntax, e.g. "30/hour"); None turns the limit off.
+    "BACKUP_THROTTLE_RATE": "30/hour",
+    # Export: rows fetched per database round trip, compressed bytes per streamed chunk, zstd level.
+    "EXPORT_FETCH_SIZE": 2000,
+    "EXPORT_CHUNK_BYTES": 128 * 1024,
+    "ZSTD_LEVEL": 3,
+    # Restore: rows per bulk_create, and the limits that keep a hostile file from exhausting the host.
+    "RESTORE_BATCH_SIZE": 2000,
+    "MAX_UPLOAD_BYTES": 8 * GiB,
+    "MAX_DECOMPRESSED_BYTES": 64 * GiB,
+    "MAX_ZSTD_WINDOW_BYTES": 128 * MiB,
+    "MAX_LINE_BYTES": 16 * MiB,
+    "MAX_JSON_DEPTH": 64,
+    # SQLite only: folder of the per-tenant restore lock files (default: <MEDIA_ROOT>/../locks).
+    "LOCK_DIR": None,
+}
+
+
+class BackupSettings:
+    """Attribute access to ``settings.BACKUP_RESTORE`` merged over ``DEFAULTS``."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"unknown BACKUP_RESTORE setting: {name}")
+        return getattr(settings, "BACKUP_RESTORE", {}).get(name, DEFAULTS[name])
+
+
+backup_settings = BackupSettings()
+
+
+def _reset_plan(*, setting: str, **kwargs: Any) -> None:
+    if setting == "BACKUP_RESTORE":
+        from .registry import get_plan
+
+        get_plan.cache_clear()
+
+
+setting_changed.connect(_reset_plan)

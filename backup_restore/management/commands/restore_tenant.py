@@ -1,0 +1,47 @@
+import orjson
+from django.core.management.base import BaseCommand, CommandError
+
+from erp.personal_admin.models import Tenant
+
+from backup_restore.errors import BackupError
+from backup_restore.restore import tenant_restore
+
+from ._progress import progress_bar
+
+
+class Command(BaseCommand):
+    help = "Restore a backup file into a tenant (all or nothing) and print the JSON summary."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the tenant to restore into")
+        parser.add_argument("file", help="the backup file (.ndjson.zst, .ndjson, .json, optionally gzipped)")
+        parser.add_argument("--replace", action="store_true", help="delete the tenant's data first (audit log kept)")
+        parser.add_argument("--dry-run", action="store_true", help="do everything, then roll back")
+        parser.add_argument(
+            "--allow-other-tenant",
+            action="store_true",
+            help="platform operators only: accept a backup taken from another tenant (e.g. a migration)",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+
+    def handle(self, *args, slug, file, replace, dry_run, allow_other_tenant, no_progress, **options):
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            raise CommandError(f"No tenant with slug {slug!r}.")
+        try:
+            source = open(file, "rb")
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
+        with source, progress_bar(unit="row", desc=f"restore {slug}", enabled=False if no_progress else None) as bar:
+            try:
+                summary = tenant_restore(
+                    tenant=tenant,
+                    fileobj=source,
+                    replace=replace,
+                    dry_run=dry_run,
+                    allow_other_tenant=allow_other_tenant,
+                    progress=lambda rows: bar.update(rows - bar.n),
+                )
+            except BackupError as exc:
+                raise CommandError(f"{exc.message} [{exc.code}]" + (f" (line {exc.line})" if exc.line else "")) from exc
+        self.stdout.write(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode())

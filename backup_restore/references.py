@@ -1,0 +1,108 @@
+"""What a restored row may point to outside its own file: users, catalogs and stored files.
+
+None of these is restored. Users are matched by username among the restoring tenant's own
+members; catalog rows by natural key; file names are kept only when they lie under the
+tenant's storage prefix and the file is there. Anything else becomes empty (or is an error
+where the field cannot be empty) and is reported as a warning.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from django.core.files.storage import default_storage
+
+from erp.personal_admin.storage import tenant_prefix
+from erp.personal_admin.tenancy import tenant_users
+
+from .idmap import IdMap
+from .registry import BackupPlan, FieldKind, FieldPlan
+from .values import ValueProblem, value_converter
+
+Resolver = Callable[[Any], Any]
+
+
+class References:
+    def __init__(self, tenant, plan: BackupPlan, using: str) -> None:
+        self.tenant = tenant
+        self.plan = plan
+        self.using = using
+        self.id_maps: dict[str, IdMap] = {label: IdMap() for label in _ref_targets(plan)}
+        self._warnings: Counter[tuple[str, str, str]] = Counter()
+        self._users: dict[str, int] | None = None
+        self._catalogs: dict[str, dict[tuple, int | None]] = {}
+
+    def warn(self, section: str, field: str, reason: str) -> None:
+        self._warnings[(section, field, reason)] += 1
+
+    def warning_lines(self) -> list[str]:
+        return [f"{section}.{field}: {count} value(s) {reason}" for (section, field, reason), count in self._warnings.items()]
+
+    def resolver(self, section: str, fp: FieldPlan) -> Resolver:
+        """A function from the file's value to the database value of an outside reference."""
+        match fp.kind:
+            case FieldKind.USER:
+                return self._nullable(section, fp, self._user, "named users who are not members of this shop: left empty")
+            case FieldKind.CATALOG:
+                return self._nullable(section, fp, self._catalog(fp), "named catalog entries missing here: left empty")
+            case FieldKind.FILE:
+                return self._file(section, fp)
+        raise ValueError(f"no resolver for {fp.kind}")
+
+    def _nullable(self, section: str, fp: FieldPlan, lookup: Callable[[Any], Any], reason: str) -> Resolver:
+        def resolve(value: Any) -> Any:
+            if value is None:
+                if fp.field.null:
+                    return None
+                raise ValueProblem("is empty (null), but this field needs a value")
+            found = lookup(value)
+            if found is None:
+                if not fp.field.null:
+                    raise ValueProblem(f"{value!r} does not exist here, and this field needs a value")
+                self.warn(section, fp.name, reason)
+            return found
+
+        return resolve
+
+    def _user(self, username: Any) -> int | None:
+        if type(username) is not str:
+            raise ValueProblem(f"{username!r} is not a username")
+        if self._users is None:
+            self._users = dict(tenant_users(self.tenant).using(self.using).values_list("username", "pk"))
+        return self._users.get(username)
+
+    def _catalog(self, fp: FieldPlan) -> Callable[[Any], int | None]:
+        model = fp.field.related_model
+        cache = self._catalogs.setdefault(fp.target, {})
+
+        def lookup(key: Any) -> int | None:
+            if type(key) is not list or not all(isinstance(part, (str, int)) for part in key):
+                raise ValueProblem(f"{key!r} is not a natural key (a list of texts and numbers)")
+            key = tuple(key)
+            if key not in cache:
+                try:
+                    cache[key] = model._default_manager.db_manager(self.using).get_by_natural_key(*key).pk
+                except (model.DoesNotExist, TypeError, ValueError):
+                    cache[key] = None
+            return cache[key]
+
+        return lookup
+
+    def _file(self, section: str, fp: FieldPlan) -> Resolver:
+        convert = value_converter(fp.field)
+        prefix = tenant_prefix(self.tenant.uuid)
+
+        def resolve(value: Any) -> Any:
+            name = convert(value)
+            if not name:
+                return name
+            if name.startswith(prefix) and ".." not in name and default_storage.exists(name):
+                return name
+            self.warn(section, fp.name, "named files that are not in this shop's storage: cleared")
+            return ""
+
+        return resolve
+
+
+def _ref_targets(plan: BackupPlan) -> set[str]:
+    return {f.target for m in plan.models for f in m.fields if f.kind is FieldKind.REF}

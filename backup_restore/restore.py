@@ -1,0 +1,207 @@
+"""Streaming restore: a backup file into one tenant, in one transaction, in bounded memory.
+
+The file is read twice. The first pass checks everything that can be checked without
+writing (format, framing, counts, digest, which tenant it came from, sections and fields
+known); the second converts each row through the plan's allow-list of fields, remaps every
+foreign key through an old->new id map built from this file only, and inserts in batches
+with ``bulk_create``. A reference to a row that is not in the file is an error, never a link
+to an existing row: that is what keeps a crafted file from reaching another tenant.
+
+Any error rolls the whole transaction back; the audit entry is written after it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, BinaryIO
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, DataError, IntegrityError, connections, transaction
+
+from streaming import Header, Limits, Row, Section, SectionEnd, iter_records
+
+from .audit import audit_record
+from .conf import backup_settings
+from .errors import BackupError, InvalidBackupContent, RestoreFailed, WrongTenant
+from .locks import tenant_restore_lock
+from .references import References
+from .registry import BackupPlan, FieldKind, ModelPlan, get_plan
+from .sections import SectionLoader, deferred_updates
+
+logger = logging.getLogger("backup_restore")
+
+
+@dataclass
+class SectionCounts:
+    created: int = 0
+    matched: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class RestoreSummary:
+    mode: str
+    dry_run: bool
+    sections: dict[str, SectionCounts] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": True, **asdict(self)}
+
+
+def reader_limits() -> Limits:
+    return Limits(
+        max_decompressed_bytes=backup_settings.MAX_DECOMPRESSED_BYTES,
+        max_window_size=backup_settings.MAX_ZSTD_WINDOW_BYTES,
+        max_line_bytes=backup_settings.MAX_LINE_BYTES,
+        max_depth=backup_settings.MAX_JSON_DEPTH,
+    )
+
+
+def tenant_restore(
+    *,
+    tenant,
+    fileobj: BinaryIO,
+    replace: bool = False,
+    dry_run: bool = False,
+    user=None,
+    ip: str | None = None,
+    allow_other_tenant: bool = False,
+    progress: Callable[[int], None] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> RestoreSummary:
+    """Restore the backup in ``fileobj`` (seekable) into ``tenant``; all or nothing.
+
+    ``replace`` deletes the tenant's restorable data first (never the audit log, never
+    users); otherwise rows matching an existing one by natural key are reused (merge).
+    ``dry_run`` does all the work and rolls it back.
+    """
+    summary = RestoreSummary(mode="replace" if replace else "merge", dry_run=dry_run)
+    started = time.monotonic()
+    failure: BackupError | None = None
+    try:
+        with transaction.atomic(using=using), tenant_restore_lock(tenant, using):
+            plan = get_plan()
+            _preflight(fileobj, tenant, plan, allow_other_tenant)
+            fileobj.seek(0)
+            _Restore(tenant, plan, summary, replace=replace, using=using, progress=progress).run(
+                iter_records(fileobj, limits=reader_limits())
+            )
+            if dry_run:
+                transaction.set_rollback(True, using=using)
+        return summary
+    except BackupError as exc:
+        failure = exc
+        raise
+    except (IntegrityError, DataError) as exc:
+        failure = InvalidBackupContent(
+            f"The database refused the restored data ({exc}). Nothing was changed.", code="rejected_by_database"
+        )
+        raise failure from exc
+    except Exception as exc:
+        logger.exception("restore into %s failed", tenant.slug)
+        failure = RestoreFailed(f"The restore failed ({type(exc).__name__}) and was rolled back; nothing was changed.")
+        raise failure from exc
+    finally:
+        _audit(tenant, user, ip, summary, failure, time.monotonic() - started)
+
+
+def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool) -> None:
+    """Read the whole file once, writing nothing: every format problem surfaces here."""
+    for event in iter_records(fileobj, limits=reader_limits()):
+        if type(event) is Section:
+            SectionLoader.check_fields(plan, event)
+        elif type(event) is Header:
+            _check_origin(event, tenant, allow_other_tenant)
+
+
+def _check_origin(header: Header, tenant, allow_other_tenant: bool) -> None:
+    origin = header.data.get("tenant")
+    if not isinstance(origin, dict) or not isinstance(origin.get("uuid"), str):
+        raise WrongTenant("The backup does not say which shop it belongs to.", line=header.line)
+    if origin["uuid"] != str(tenant.uuid) and not allow_other_tenant:
+        raise WrongTenant(
+            f"This backup belongs to another shop ({origin.get('name') or origin['uuid']}); "
+            f"it cannot be restored into {tenant.name}.",
+            line=header.line,
+        )
+
+
+class _Restore:
+    def __init__(self, tenant, plan: BackupPlan, summary: RestoreSummary, *, replace: bool, using: str, progress):
+        self.tenant = tenant
+        self.plan = plan
+        self.summary = summary
+        self.replace = replace
+        self.using = using
+        self.progress = progress
+        self.references = References(tenant, plan, using)
+        self.touched: list[ModelPlan] = []
+
+    def run(self, events: Iterable) -> None:
+        if self.replace:
+            self._delete_existing()
+        loader = None
+        loaders = []
+        for event in events:
+            kind = type(event)
+            if kind is Row:
+                loader.add(event.values, event.line)
+            elif kind is Section:
+                loader = SectionLoader(self.plan, event, self.references, merge=not self.replace, using=self.using)
+                loaders.append(loader)
+            elif kind is SectionEnd:
+                loader.finish()
+                self._count(loader)
+                loader = None
+        for update in deferred_updates(loaders, self.references):
+            update()
+        self._check_constraints(loaders)
+        self.summary.warnings = self.references.warning_lines()
+
+    def _count(self, loader: SectionLoader) -> None:
+        self.summary.sections[loader.label] = SectionCounts(loader.created, loader.matched, loader.skipped)
+        self.summary.rows += loader.rows
+        if self.progress:
+            self.progress(self.summary.rows)
+
+    def _delete_existing(self) -> None:
+        """Children first. ``_raw_delete`` issues one DELETE per table without loading rows:
+        the rows that point to them are deleted before them, so nothing cascades."""
+        for model_plan in reversed(self.plan.models):
+            if model_plan.restorable:
+                rows = model_plan.rows_of(self.tenant).using(self.using).order_by()
+                self.summary.deleted[model_plan.label] = rows._raw_delete(self.using)
+
+    def _check_constraints(self, loaders: list[SectionLoader]) -> None:
+        """Foreign keys are checked at commit on both databases; check them now, while the
+        error can still be reported as this restore's."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            else:
+                connection.check_constraints(table_names=[lo.model._meta.db_table for lo in loaders if lo.model])
+
+
+def _audit(tenant, user, ip, summary: RestoreSummary, failure: BackupError | None, seconds: float) -> None:
+    details = {
+        "event": "restore",
+        "outcome": "failed" if failure else ("dry_run" if summary.dry_run else "ok"),
+        "mode": summary.mode,
+        "rows": summary.rows,
+        "created": sum(c.created for c in summary.sections.values()),
+        "seconds": round(seconds, 3),
+    }
+    if failure:
+        details["error"] = failure.to_dict()
+    try:
+        audit_record(tenant=tenant, user=user, action="restore", ip=ip, details=details)
+    except DatabaseError:
+        logger.exception("could not write the audit entry for the restore of %s", tenant.slug)

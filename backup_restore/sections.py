@@ -1,0 +1,242 @@
+"""Loading one section of a backup: rows -> checked model instances -> batched ``bulk_create``."""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db import models
+
+from streaming import Section
+
+from .conf import backup_settings
+from .errors import InvalidBackupContent
+from .references import References
+from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan
+from .values import ValueProblem, value_converter
+
+MATCH_CHUNK = 100  # rows per OR-ed lookup when merging
+
+
+class SectionLoader:
+    """Turns the rows of one section into instances built from the plan's allow-list of fields."""
+
+    @staticmethod
+    def check_fields(plan: BackupPlan, section: Section) -> ModelPlan:
+        """The section's model plan; unknown models and fields are refused, missing required ones too."""
+        model_plan = plan.by_label.get(section.model)
+        if model_plan is None:
+            raise InvalidBackupContent(
+                f"The backup has a section for {section.model!r}, which this system does not know.",
+                code="unknown_section", line=section.line, section=section.model,
+            )
+        known = {f.name for f in model_plan.fields}
+        if unknown := [name for name in section.fields if name not in known]:
+            raise InvalidBackupContent(
+                f"Section {section.model} has fields that cannot be restored: {', '.join(map(str, unknown))}.",
+                code="unknown_field", line=section.line, section=section.model,
+            )
+        if len(set(section.fields)) != len(section.fields):
+            raise InvalidBackupContent(
+                f"Section {section.model} names a field twice.", code="unknown_field", line=section.line, section=section.model
+            )
+        if missing := [f.name for f in model_plan.fields if f.name not in section.fields and _required(f)]:
+            raise InvalidBackupContent(
+                f"Section {section.model} lacks required fields: {', '.join(missing)}.",
+                code="missing_field", line=section.line, section=section.model,
+            )
+        return model_plan
+
+    def __init__(self, plan: BackupPlan, section: Section, refs: References, *, merge: bool, using: str) -> None:
+        self.plan = self.check_fields(plan, section)
+        self.label = section.model
+        self.model = self.plan.model
+        self.refs = refs
+        self.merge = merge
+        self.using = using
+        self.created = self.matched = self.skipped = self.rows = 0
+        self.last_id = 0
+        self.id_map = refs.id_maps.get(self.label)
+        self._index = {name: i for i, name in enumerate(section.fields)}
+        self.deferred = [_Deferred(self, fp) for fp in self.plan.fields if fp.deferred and fp.name in self._index]
+        self._pk_name = next(f.name for f in self.plan.fields if f.kind is FieldKind.PK)
+        self._pk = self._index[self._pk_name]
+        self._columns = self._compile()
+        self._batch: list[tuple[int, dict[str, Any], int]] = []
+        self._fixed = {self.plan.tenant_field: refs.tenant.pk} if self.plan.tenant_field else {}
+
+    def _compile(self) -> list[tuple[int, str, str, Callable[[Any], Any]]]:
+        columns = []
+        for fp in self.plan.fields:
+            if fp.kind is FieldKind.PK or fp.deferred or fp.name not in self._index:
+                continue
+            columns.append((self._index[fp.name], fp.name, fp.field.attname, self._converter(fp)))
+        return columns
+
+    def _converter(self, fp: FieldPlan) -> Callable[[Any], Any]:
+        if fp.kind is FieldKind.VALUE:
+            return value_converter(fp.field)
+        if fp.kind is FieldKind.REF:
+            return _remapper(self.refs.id_maps[fp.target], fp)
+        return self.refs.resolver(self.label, fp)
+
+    def add(self, values: list[Any], line: int) -> None:
+        self.rows += 1
+        old = values[self._pk]
+        if type(old) is not int or old <= self.last_id:
+            raise self._invalid(line, self._pk_name, f"{old!r} is not a whole number greater than the previous row's id")
+        self.last_id = old
+        if not self.plan.restorable:
+            self.skipped += 1
+            return
+        kwargs = dict(self._fixed)
+        for index, name, attname, convert in self._columns:
+            try:
+                kwargs[attname] = convert(values[index])
+            except ValueProblem as problem:
+                raise self._invalid(line, name, str(problem)) from None
+        for deferred in self.deferred:
+            deferred.read(values, line)
+        self._batch.append((old, kwargs, line))
+        if len(self._batch) >= backup_settings.RESTORE_BATCH_SIZE:
+            self._flush()
+
+    def finish(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        if not self._batch:
+            return
+        existing = self._match() if self.merge else [None] * len(self._batch)
+        new = [self.model(**kwargs) for (_, kwargs, _), pk in zip(self._batch, existing) if pk is None]
+        self.model._base_manager.using(self.using).bulk_create(new)
+        created = iter(new)
+        for (old, _, line), pk in zip(self._batch, existing):
+            if pk is None:
+                pk = next(created).pk
+                self.created += 1
+                for deferred in self.deferred:
+                    deferred.keep(pk)
+            else:
+                self.matched += 1
+                for deferred in self.deferred:
+                    deferred.drop()
+            if self.id_map is not None:
+                self.id_map.add(old, pk)
+        self._batch.clear()
+
+    def _match(self) -> list[int | None]:
+        """Merge mode: the existing row each batch row matches, by natural key or else by content."""
+        fields = self._match_fields()
+        attnames = [self.model._meta.get_field(name).attname for name in fields]
+        scope = self.plan.rows_of(self.refs.tenant).using(self.using)
+        found: dict[tuple, int] = {}
+        keys = [tuple(kwargs.get(a) for a in attnames) for _, kwargs, _ in self._batch]
+        for start in range(0, len(keys), MATCH_CHUNK):
+            chunk = keys[start : start + MATCH_CHUNK]
+            condition = reduce(or_, (models.Q(**dict(zip(attnames, key))) for key in chunk))
+            for pk, *key in scope.filter(condition).values_list("pk", *attnames).order_by("-pk"):
+                found[tuple(key)] = pk
+        return [found.get(key) for key in keys]
+
+    def _match_fields(self) -> list[str]:
+        if self.plan.natural_key:
+            return list(self.plan.natural_key)
+        return [
+            name for _, name, _, _ in self._columns
+            if not isinstance(self.model._meta.get_field(name), (models.JSONField, models.FileField))
+        ]
+
+    def _invalid(self, line: int, name: str, problem: str) -> InvalidBackupContent:
+        return InvalidBackupContent(
+            f"Row at line {line} of {self.label}: field {name!r} {problem}.", code="invalid_value", line=line, section=self.label
+        )
+
+
+def _required(fp: FieldPlan) -> bool:
+    f = fp.field
+    return fp.kind is FieldKind.PK or not (f.null or f.has_default() or f.blank or fp.deferred)
+
+
+def _remapper(id_map, fp: FieldPlan) -> Callable[[Any], Any]:
+    nullable = fp.field.null
+
+    def remap(old: Any) -> int | None:
+        if old is None:
+            if nullable:
+                return None
+            raise ValueProblem("is empty (null), but this field needs a value")
+        new = id_map.get(old) if type(old) is int else None
+        if new is None:
+            raise ValueProblem(f"points to {fp.target} #{old!r}, which is not in this backup (or comes after this row)")
+        return new
+
+    return remap
+
+
+class _Deferred:
+    """A cycle-breaking FK of one section: inserted as NULL, set once every row exists.
+
+    Kept as three compact arrays (new id, source target id, line) rather than objects.
+    """
+
+    def __init__(self, loader: SectionLoader, fp: FieldPlan) -> None:
+        self.loader = loader
+        self.fp = fp
+        self.index = loader._index[fp.name]
+        self.new = array("q")
+        self.old = array("q")
+        self.lines = array("q")
+        self._pending: deque[tuple[int, int]] = deque()
+
+    def read(self, values: list[Any], line: int) -> None:
+        old = values[self.index]
+        if old is None:
+            if not self.fp.field.null:
+                raise self.loader._invalid(line, self.fp.name, "is empty (null), but this field needs a value")
+            self._pending.append((0, line))
+        elif type(old) is int and old > 0:
+            self._pending.append((old, line))
+        else:
+            raise self.loader._invalid(line, self.fp.name, f"{old!r} is not a row id")
+
+    def keep(self, new_pk: int) -> None:
+        old, line = self._pending.popleft()
+        if old:
+            self.new.append(new_pk)
+            self.old.append(old)
+            self.lines.append(line)
+
+    def drop(self) -> None:
+        self._pending.popleft()
+
+    def updates(self, refs: References) -> Iterator[Callable[[], None]]:
+        target = refs.id_maps[self.fp.target]
+        model, attname = self.loader.model, self.fp.field.attname
+        batch = []
+        for new_pk, old, line in zip(self.new, self.old, self.lines):
+            target_pk = target.get(old)
+            if target_pk is None:
+                raise self.loader._invalid(
+                    line, self.fp.name, f"points to {self.fp.target} #{old}, which is not in this backup"
+                )
+            batch.append(model(**{"pk": new_pk, attname: target_pk}))
+            if len(batch) >= backup_settings.RESTORE_BATCH_SIZE:
+                yield _bulk_update(model, batch, self.fp.name, self.loader.using)
+                batch = []
+        if batch:
+            yield _bulk_update(model, batch, self.fp.name, self.loader.using)
+
+
+def _bulk_update(model, objs: list, name: str, using: str) -> Callable[[], None]:
+    return lambda: model._base_manager.using(using).bulk_update(objs, [name])
+
+
+def deferred_updates(loaders: list[SectionLoader], refs: References) -> Iterator[Callable[[], None]]:
+    for loader in loaders:
+        for deferred in loader.deferred:
+            yield from deferred.updates(refs)

@@ -1,0 +1,124 @@
+"""The API: views only parse the request, call one service and render its answer."""
+
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.template.defaultfilters import filesizeformat
+from rest_framework import exceptions
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from streaming import Container
+
+from .conf import backup_settings
+from .errors import BackupError, BadRequest, UploadTooLarge, http_status
+from .export import backup_filename, tenant_backup_stream
+from .http import IgnoreAcceptHeader, attachment_stream, client_ip
+from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
+from .restore import tenant_restore
+
+
+class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
+    """Spools the upload to disk (never memory) and stops it once it passes ``MAX_UPLOAD_BYTES``."""
+
+    def new_file(self, *args, **kwargs):
+        self.received = 0
+        return super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > backup_settings.MAX_UPLOAD_BYTES:
+            raise UploadTooLarge(_too_large_message())
+        return super().receive_data_chunk(raw_data, start)
+
+
+def error_body(code: str, message: str, line: int | None = None, section: str | None = None) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message, "line": line, "section": section}}
+
+
+def api_exception_handler(exc, context):
+    """Every error of these endpoints in one shape: ``{"ok": false, "error": {...}}``."""
+    if isinstance(exc, BackupError):
+        return Response({"ok": False, "error": exc.to_dict()}, status=http_status(exc))
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid_request"
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        response.data = error_body(code, str(message))
+    return response
+
+
+class BackupAPIView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+
+class BackupView(BackupAPIView):
+    """``GET /api/backup/?format=ndjson.zst|ndjson|json``: the requester's own tenant, streamed."""
+
+    permission_classes = [IsAuthenticated, CanBackup]
+    throttle_classes = [TenantBackupThrottle]
+    content_negotiation_class = IgnoreAcceptHeader
+
+    def get(self, request):
+        container = _container(request.query_params.get("format", Container.NDJSON_ZST))
+        tenant = request_membership(request).tenant
+        chunks = tenant_backup_stream(tenant=tenant, container=container, user=request.user, ip=client_ip(request))
+        return attachment_stream(
+            request, chunks, filename=backup_filename(tenant, container), content_type=container.content_type
+        )
+
+
+def _container(name: str) -> Container:
+    try:
+        return Container(name)
+    except ValueError:
+        choices = ", ".join(c.value for c in Container)
+        raise BadRequest(f"Unknown backup format {name!r}; choose one of: {choices}.", code="unknown_format") from None
+
+
+class RestoreView(BackupAPIView):
+    """``POST /api/restore/`` (multipart): ``backup_file``, ``replace``, ``dry_run``."""
+
+    permission_classes = [IsAuthenticated, CanRestore]
+    parser_classes = [MultiPartParser]
+
+    def post(self, request):
+        _check_declared_size(request)
+        upload = request.FILES.get("backup_file")
+        if upload is None:
+            raise BadRequest("Attach the backup file in the 'backup_file' field.", code="missing_file")
+        summary = tenant_restore(
+            tenant=request_membership(request).tenant,
+            fileobj=upload,
+            replace=_flag(request.data, "replace"),
+            dry_run=_flag(request.data, "dry_run"),
+            user=request.user,
+            ip=client_ip(request),
+        )
+        return Response(summary.to_dict())
+
+
+def _flag(data, name: str) -> bool:
+    value = str(data.get(name, "false")).strip().lower()
+    if value in {"true", "1", "yes", "on"}:
+        return True
+    if value in {"false", "0", "no", "off", ""}:
+        return False
+    raise BadRequest(f"{name!r} must be true or false, not {value!r}.", code="invalid_flag")
+
+
+def _check_declared_size(request) -> None:
+    """Refuse an upload over the limit before a byte of it is read (chunked uploads are
+    stopped by ``SizeLimitedUploadHandler`` instead)."""
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > backup_settings.MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(_too_large_message())
+    request._request.upload_handlers = [SizeLimitedUploadHandler(request._request)]
+
+
+def _too_large_message() -> str:
+    limit = backup_settings.MAX_UPLOAD_BYTES
+    return f"The file is larger than the {filesizeformat(limit)} this server accepts for a restore."
