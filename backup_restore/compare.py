@@ -14,9 +14,11 @@ from streaming import Header, Row, Section, iter_records
 from .idmap import IdMap
 
 
-def canonical_rows(fileobj: BinaryIO) -> Iterator[tuple[str, tuple]]:
+def canonical_rows(fileobj: BinaryIO, *, blank: frozenset[str] = frozenset()) -> Iterator[tuple[str, tuple]]:
     """``(model, row)`` pairs in file order, ids dropped, references as positions.
 
+    ``blank`` names field types (``"user"``, ``"file"``) whose values are set to None, for
+    comparing across tenants, where user links and file names do not carry over.
     Reads the (seekable) file twice: first the position of every id, so that references to
     rows further on (cycles, self-references) resolve too.
     """
@@ -30,6 +32,8 @@ def canonical_rows(fileobj: BinaryIO) -> Iterator[tuple[str, tuple]]:
             for index, target in refs:
                 if row[index] is not None:
                     row[index] = positions.get(target, IdMap()).get(row[index])
+            for index in blanks:
+                row[index] = None
             del row[pk_index]
             yield model, tuple(_hashable(v) for v in row)
         elif kind is Section:
@@ -40,6 +44,7 @@ def canonical_rows(fileobj: BinaryIO) -> Iterator[tuple[str, tuple]]:
                 for i, name in enumerate(event.fields)
                 if field_types.get(name, "").startswith("ref:")
             ]
+            blanks = [i for i, name in enumerate(event.fields) if field_types.get(name) in blank]
         elif kind is Header:
             types = _types(event)
 

@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_DECOMPRESSED_BYTES": 64 * GiB,
     "MAX_ZSTD_WINDOW_BYTES": 128 * MiB,
     "MAX_LINE_BYTES": 16 * MiB,
-    "MAX_JSON_DEPTH": 64,
+    "MAX_JSON_DEPTH": 254,
     # SQLite only: folder of the per-tenant restore lock files (default: <MEDIA_ROOT>/../locks).
     "LOCK_DIR": None,
 }

@@ -68,6 +68,12 @@ class SectionLoader:
         self._columns = self._compile()
         self._batch: list[tuple[int, dict[str, Any], int]] = []
         self._fixed = {self.plan.tenant_field: refs.tenant.pk} if self.plan.tenant_field else {}
+        self._matched: set[int] = set()
+        self._max_before = self._max_pk() if merge else 0
+
+    def _max_pk(self) -> int:
+        """Rows created by this restore get larger ids (sequences only grow)."""
+        return self.model._base_manager.using(self.using).aggregate(top=models.Max("pk"))["top"] or 0
 
     def _compile(self) -> list[tuple[int, str, str, Callable[[Any], Any]]]:
         columns = []
@@ -130,18 +136,29 @@ class SectionLoader:
         self._batch.clear()
 
     def _match(self) -> list[int | None]:
-        """Merge mode: the existing row each batch row matches, by natural key or else by content."""
+        """Merge mode: the existing row each batch row matches, by natural key or else by content.
+
+        Only rows that were there before this section began can match, and each at most
+        once: two identical detail lines in the file stay two lines.
+        """
         fields = self._match_fields()
         attnames = [self.model._meta.get_field(name).attname for name in fields]
-        scope = self.plan.rows_of(self.refs.tenant).using(self.using)
-        found: dict[tuple, int] = {}
+        scope = self.plan.rows_of(self.refs.tenant).using(self.using).filter(pk__lte=self._max_before)
+        candidates: dict[tuple, list[int]] = {}
         keys = [tuple(kwargs.get(a) for a in attnames) for _, kwargs, _ in self._batch]
         for start in range(0, len(keys), MATCH_CHUNK):
-            chunk = keys[start : start + MATCH_CHUNK]
-            condition = reduce(or_, (models.Q(**dict(zip(attnames, key))) for key in chunk))
-            for pk, *key in scope.filter(condition).values_list("pk", *attnames).order_by("-pk"):
-                found[tuple(key)] = pk
-        return [found.get(key) for key in keys]
+            condition = reduce(or_, (models.Q(**dict(zip(attnames, key))) for key in keys[start : start + MATCH_CHUNK]))
+            for pk, *key in scope.filter(condition).values_list("pk", *attnames).order_by("pk"):
+                candidates.setdefault(tuple(key), []).append(pk)
+        return [self._take(candidates.get(key)) for key in keys]
+
+    def _take(self, pks: list[int] | None) -> int | None:
+        while pks:
+            pk = pks.pop(0)
+            if pk not in self._matched:
+                self._matched.add(pk)
+                return pk
+        return None
 
     def _match_fields(self) -> list[str]:
         if self.plan.natural_key:

@@ -30,3 +30,10 @@ def membership_for(user) -> Membership | None:
         return None
     role = Role.OWNER if profile.tenant.owner_id == user.pk else profile.role
     return Membership(tenant=profile.tenant, role=role)
+
+
+def tenant_users(tenant: Tenant):
+    """The user accounts that belong to ``tenant``."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(profile__tenant=tenant)

@@ -3,13 +3,17 @@
 import hashlib
 import io
 
+import orjson
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+
+from backup_restore.export import tenant_backup_stream
 
 from backup_restore.compare import canonical_rows
 from backup_restore.registry import get_plan
 from erp.personal_admin.models import Bitacora
 from erp.personal_admin.seeding import seed_tenant
-from streaming import Row, iter_records
+from streaming import Row, encode_line, iter_records
 
 
 def seeded(slug: str, rows: int = 600, seed: int = 1):
@@ -44,8 +48,8 @@ def rows_by_section(data: bytes) -> dict[str, list[list]]:
     return sections
 
 
-def canonical(data: bytes, *, ignore: tuple[str, ...] = ()) -> list[tuple[str, tuple]]:
-    return [row for row in canonical_rows(io.BytesIO(data)) if row[0] not in ignore]
+def canonical(data: bytes, *, ignore: tuple[str, ...] = (), blank: frozenset[str] = frozenset()) -> list:
+    return [row for row in canonical_rows(io.BytesIO(data), blank=blank) if row[0] not in ignore]
 
 
 def database_checksum() -> str:
@@ -62,3 +66,52 @@ def database_checksum() -> str:
             for row in cursor.fetchall():
                 digest.update(repr(row).encode())
     return digest.hexdigest()
+
+
+def backup_bytes(tenant, fmt: str = "ndjson") -> bytes:
+    """A backup of ``tenant`` made by the export service (audit entry removed again)."""
+    data = b"".join(tenant_backup_stream(tenant=tenant, container=fmt))
+    audit_entries(tenant).delete()
+    return data
+
+
+def records(ndjson: bytes) -> list:
+    """The JSON values of an NDJSON backup, one per line, end record dropped."""
+    values = [orjson.loads(line) for line in ndjson.splitlines()]
+    assert values[-1]["kind"] == "end"
+    return values[:-1]
+
+
+def craft(values: list) -> bytes:
+    """An NDJSON backup of ``values`` with the section counts and the end digest made right,
+    so that a test reaches the check it aims at rather than the digest check."""
+    lines, rows, sections, count = [], 0, 0, 0
+    for value in values:
+        if isinstance(value, dict) and value.get("kind") == "section":
+            count = 0
+        elif isinstance(value, dict) and value.get("kind") == "section_end":
+            value = {**value, "rows": count}
+            sections += 1
+        else:
+            count += isinstance(value, list)
+            rows += isinstance(value, list)
+        lines.append(encode_line(value))
+    body = b"".join(lines)
+    end = {"kind": "end", "sections": sections, "rows": rows, "sha256": hashlib.sha256(body).hexdigest()}
+    return body + encode_line(end)
+
+
+def section_rows(values: list, model: str) -> tuple[list[str], list[list]]:
+    """The fields and the (mutable) rows of one section of ``records(...)``."""
+    start = next(i for i, v in enumerate(values) if isinstance(v, dict) and v.get("model") == model)
+    rows = []
+    for value in values[start + 1 :]:
+        if not isinstance(value, list):
+            break
+        rows.append(value)
+    return values[start]["fields"], rows
+
+
+def post_restore(client, data: bytes, *, name: str = "backup.ndjson", **fields):
+    upload = SimpleUploadedFile(name, data, content_type="application/octet-stream")
+    return client.post("/api/restore/", {"backup_file": upload, **fields}, format="multipart")

@@ -5,7 +5,7 @@ import pytest
 import zstandard
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, connections
 
 from backup_restore.export import tenant_backup_stream
 from backup_restore.registry import get_plan
@@ -205,3 +205,4 @@ async def test_asgi_streams_from_an_async_iterator():
     assert response.is_async
     data = b"".join([chunk async for chunk in response.streaming_content])
     assert (await sync_to_async(verify)(io.BytesIO(data))).rows > 500
+    await sync_to_async(connections.close_all)()  # the worker thread's connection

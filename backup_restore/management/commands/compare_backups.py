@@ -12,11 +12,17 @@ class Command(BaseCommand):
         parser.add_argument("first")
         parser.add_argument("second")
         parser.add_argument("--ignore", action="append", default=[], help="a model label to leave out (repeatable)")
+        parser.add_argument(
+            "--across-tenants",
+            action="store_true",
+            help="leave out user links and file names, which do not carry over to another tenant",
+        )
 
-    def handle(self, *args, first, second, ignore, **options):
+    def handle(self, *args, first, second, ignore, across_tenants, **options):
+        blank = frozenset({"user", "file"} if across_tenants else ())
         with open(first, "rb") as a, open(second, "rb") as b:
-            rows_a = (r for r in canonical_rows(a) if r[0] not in ignore)
-            rows_b = (r for r in canonical_rows(b) if r[0] not in ignore)
+            rows_a = (r for r in canonical_rows(a, blank=blank) if r[0] not in ignore)
+            rows_b = (r for r in canonical_rows(b, blank=blank) if r[0] not in ignore)
             for number, (row_a, row_b) in enumerate(zip_longest(rows_a, rows_b), start=1):
                 if row_a != row_b:
                     raise CommandError(f"backups differ at row {number}:\n  {row_a}\n  {row_b}", returncode=1)

@@ -1,0 +1,208 @@
+"""Checks the sequence of records as it streams past and turns it into typed events.
+
+Order enforced: one header; then sections, each ``section`` / rows / ``section_end`` with the row
+count it announced; then one ``end`` record whose totals and digest match what came before; then
+nothing but whitespace.  The ``End`` event is only yielded once all of that has been checked, so a
+consumer that commits on ``End`` never commits a bad file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .errors import BackupFormatError, ErrorCode
+from .events import End, Event, Header, Row, Section, SectionEnd
+from .format import (
+    FORMAT_NAME,
+    KIND_END,
+    KIND_HEADER,
+    KIND_SECTION,
+    KIND_SECTION_END,
+    SUPPORTED_VERSIONS,
+)
+
+_NOT_A_BACKUP = "This file is not a backup made by this application."
+_NO_SECTION = -1
+"""Row width while no section is open: no row has it, so one length test catches both mistakes."""
+
+
+def frame_records(records: Iterable[tuple[int, Any]], digest_before: Callable[[int], str]) -> Iterator[Event]:
+    """Validate ``(line, value)`` pairs into events; ``digest_before(line)`` is the digest of earlier lines."""
+    stream = iter(records)
+    first = _first_record(stream)
+    yield parse_header(first[1], first[0])
+    state = _Sections()
+    line = first[0]
+    width, count = state.width, 0  # the row loop keeps these two in locals: it runs once per row
+    for line, value in stream:
+        if type(value) is list:
+            if len(value) != width:
+                state.reject_row(value, line)
+            count += 1
+            yield Row(value, line)
+            continue
+        state.count = count
+        if type(value) is dict and value.get("kind") == KIND_END:
+            end = state.check_end(value, line, digest_before(line))
+            _expect_nothing_after(stream)
+            yield end
+            return
+        event = state.control(value, line)
+        width, count = state.width, state.count
+        yield event
+    raise _truncated(line + 1, state.open_model)
+
+
+def _first_record(stream: Iterator[tuple[int, Any]]) -> tuple[int, Any]:
+    """The first record; a text file whose first record is not even JSON is simply not a backup."""
+    try:
+        first = next(stream, None)
+    except BackupFormatError as exc:
+        if exc.code == ErrorCode.INVALID_JSON and exc.line in (None, 1):
+            raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP, line=exc.line) from exc
+        raise
+    if first is None:
+        raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP)
+    return first
+
+
+def parse_header(value: Any, line: int) -> Header:
+    """Check the header record: our format, a version this release can read."""
+    if type(value) is not dict or value.get("kind") != KIND_HEADER:
+        raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP, line=line)
+    if value.get("format") != FORMAT_NAME:
+        raise BackupFormatError(
+            ErrorCode.WRONG_FORMAT,
+            f"This file is a {value.get('format')!r} file, not a tenant backup of this application.",
+            line=line,
+        )
+    version = value.get("version")
+    if type(version) is not int:
+        raise BackupFormatError(ErrorCode.WRONG_FORMAT, "The backup header has no valid format version.", line=line)
+    if version not in SUPPORTED_VERSIONS:
+        raise _unsupported(version, line)
+    return Header(value, line)
+
+
+class _Sections:
+    """State of the body: the open section, the sections seen, the row totals."""
+
+    def __init__(self) -> None:
+        self.open_model: str | None = None
+        self.width = _NO_SECTION
+        self.count = 0
+        self.seen: set[str] = set()
+        self.total = 0
+
+    def reject_row(self, values: list[Any], line: int) -> None:
+        """Raise for a row whose length does not match the open section (or that has no section)."""
+        if self.open_model is None:
+            raise _framing("a data row appears outside any section", line)
+        raise BackupFormatError(
+            ErrorCode.ROW_ARITY,
+            f"Line {line} has {len(values)} values but section {self.open_model} has {self.width} fields.",
+            line=line,
+            section=self.open_model,
+        )
+
+    def control(self, value: Any, line: int) -> Event:
+        kind = value.get("kind") if type(value) is dict else None
+        if kind == KIND_SECTION:
+            return self._open(value, line)
+        if kind == KIND_SECTION_END:
+            return self._close(value, line)
+        if kind == KIND_HEADER:
+            raise _framing("a second backup header appears", line, self.open_model)
+        raise _framing("a record of unknown kind appears", line, self.open_model)
+
+    def check_end(self, value: dict[str, Any], line: int, digest: str) -> End:
+        if self.open_model is not None:
+            raise _framing(f"the end record comes before section {self.open_model} was closed", line, self.open_model)
+        sections, rows, sha256 = value.get("sections"), value.get("rows"), value.get("sha256")
+        if type(sections) is not int or type(rows) is not int or type(sha256) is not str:
+            raise _framing("the end record is malformed", line)
+        if sections != len(self.seen) or rows != self.total:
+            raise BackupFormatError(
+                ErrorCode.COUNT_MISMATCH,
+                f"The end record announces {sections} sections and {rows} rows, "
+                f"but the file holds {len(self.seen)} sections and {self.total} rows.",
+                line=line,
+            )
+        if sha256 != digest:
+            raise BackupFormatError(
+                ErrorCode.DIGEST_MISMATCH,
+                "The backup was changed or damaged after it was made: its checksum does not match.",
+                line=line,
+            )
+        return End(sections, rows, sha256, line)
+
+    def _open(self, value: dict[str, Any], line: int) -> Section:
+        model, fields = value.get("model"), value.get("fields")
+        if self.open_model is not None:
+            raise _framing(f"section {model} starts before section {self.open_model} was closed", line, self.open_model)
+        if not _is_name(model) or type(fields) is not list or not all(map(_is_name, fields)):
+            raise _framing("a section record is malformed", line)
+        if len(set(fields)) != len(fields):
+            raise _framing(f"section {model} lists a field twice", line, model)
+        if model in self.seen:
+            raise BackupFormatError(
+                ErrorCode.DUPLICATE_SECTION, f"Section {model} appears twice.", line=line, section=model
+            )
+        self.seen.add(model)
+        self.open_model, self.width, self.count = model, len(fields), 0
+        return Section(model, fields, line)
+
+    def _close(self, value: dict[str, Any], line: int) -> SectionEnd:
+        model, rows = value.get("model"), value.get("rows")
+        if self.open_model is None or model != self.open_model:
+            raise _framing(f"the end of section {model} does not match the open section", line, self.open_model)
+        if type(rows) is not int:
+            raise _framing(f"the end of section {model} is malformed", line, model)
+        if rows != self.count:
+            raise BackupFormatError(
+                ErrorCode.COUNT_MISMATCH,
+                f"Section {model} announces {rows} rows but holds {self.count}.",
+                line=line,
+                section=model,
+            )
+        self.total += rows
+        self.open_model, self.width = None, _NO_SECTION
+        return SectionEnd(model, rows, line)
+
+
+def _expect_nothing_after(stream: Iterator[tuple[int, Any]]) -> None:
+    for line, _ in stream:
+        raise _framing("data follows the end record", line)
+
+
+def _is_name(value: Any) -> bool:
+    return type(value) is str and value != ""
+
+
+def _framing(problem: str, line: int, section: str | None = None) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.BAD_FRAMING, f"The backup is malformed: {problem} (line {line}).", line=line, section=section
+    )
+
+
+def _truncated(line: int, section: str | None) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.TRUNCATED,
+        "The backup is incomplete: it ends without its end record. "
+        "It was probably cut off while downloading; download it again.",
+        line=line,
+        section=section,
+    )
+
+
+def _unsupported(version: int, line: int) -> BackupFormatError:
+    readable = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
+    if version > max(SUPPORTED_VERSIONS):
+        message = (
+            f"This backup was made by a newer release of the application (format version {version}); "
+            f"this release reads format version {readable}. Update the application, then restore again."
+        )
+    else:
+        message = f"This backup uses format version {version}, which this release cannot read (it reads {readable})."
+    return BackupFormatError(ErrorCode.UNSUPPORTED_VERSION, message, line=line)

@@ -1,0 +1,129 @@
+"""NDJSON records: split decoded bytes into lines, parse each with orjson, keep the running digest.
+
+Lines are found block by block (one ``read_size`` read, cut at its last newline), so a long line is
+never concatenated piece by piece, and an over-long line is refused once ``max_line_bytes`` have
+arrived without a newline.  The digest is fed whole blocks, after their lines were handed out; the
+digest up to any line of the current block is computed on demand (only the ``end`` record needs it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from .codecs import Readable
+from .depth import nesting_depth
+from .errors import BackupFormatError, ErrorCode
+from .limits import Limits
+
+
+class NdjsonRecords:
+    """Iterates ``(line number, parsed value)`` over an NDJSON stream; blank lines are skipped."""
+
+    def __init__(self, reader: Readable, limits: Limits) -> None:
+        self._reader = reader
+        self._limits = limits
+        self._hasher = hashlib.sha256()
+        self._lines: list[bytes] = []
+        self._first_line = 1
+
+    def digest_before(self, line: int) -> str:
+        """Hex SHA-256 of every byte before ``line``, which must belong to the block being read."""
+        hasher = self._hasher.copy()
+        for data in self._lines[: line - self._first_line]:
+            hasher.update(data)
+            hasher.update(b"\n")
+        return hasher.hexdigest()
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        loads = orjson.loads
+        max_depth = self._limits.max_depth
+        # A JSON text nesting deeper than max_depth has an opening and a closing bracket per level.
+        deep_enough = 2 * (max_depth + 1)
+        for block, complete in self._blocks():
+            lines = block.split(b"\n")
+            if complete:
+                lines.pop()
+            self._lines = lines
+            line = self._first_line
+            for data in lines:
+                try:
+                    value = loads(data)
+                except orjson.JSONDecodeError as exc:
+                    if data.strip():
+                        raise _parse_error(exc, line, complete, max_depth) from None
+                else:
+                    if len(data) >= deep_enough and data.count(b"[") + data.count(b"{") > max_depth:
+                        _check_depth(value, max_depth, line)
+                    yield line, value
+                line += 1
+            self._hasher.update(block)
+            self._first_line = line
+
+    def _blocks(self) -> Iterator[tuple[bytes, bool]]:
+        """Runs of whole lines; the last one may lack its newline (``complete`` False) at end of input."""
+        read, size, limit = self._reader.read, self._limits.read_size, self._limits.max_line_bytes
+        pending: list[bytes] = []
+        pending_size = 0
+        while data := read(size):
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending.append(data)
+                pending_size += len(data)
+                if pending_size > limit:
+                    raise _line_too_long(self._first_line, limit)
+                continue
+            block = b"".join((*pending, data[: cut + 1])) if pending else data[: cut + 1]
+            if len(block) > limit:
+                _check_line_lengths(block, self._first_line, limit)
+            pending = [data[cut + 1 :]]
+            pending_size = len(pending[0])
+            yield block, True
+        tail = b"".join(pending)
+        if tail:
+            yield tail, False
+
+
+def _check_line_lengths(block: bytes, first_line: int, limit: int) -> None:
+    lines = block.split(b"\n")
+    if max(map(len, lines)) > limit:
+        index = next(i for i, data in enumerate(lines) if len(data) > limit)
+        raise _line_too_long(first_line + index, limit)
+
+
+def _check_depth(value: Any, limit: int, line: int) -> None:
+    if nesting_depth(value) > limit:
+        raise _too_deep(line, limit)
+
+
+def _too_deep(line: int, limit: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.NESTING_TOO_DEEP, f"Line {line} nests values more than {limit} levels deep.", line=line
+    )
+
+
+def _line_too_long(line: int, limit: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.LINE_TOO_LONG, f"Line {line} is longer than the {limit} bytes allowed for one record.", line=line
+    )
+
+
+def _parse_error(exc: orjson.JSONDecodeError, line: int, complete: bool, max_depth: int) -> BackupFormatError:
+    if not complete:
+        return BackupFormatError(
+            ErrorCode.TRUNCATED,
+            f"The backup is incomplete: it stops in the middle of line {line}. "
+            "It was probably cut off while downloading; download it again.",
+            line=line,
+        )
+    detail = str(exc)
+    if "UTF-8" in detail:
+        return BackupFormatError(ErrorCode.INVALID_UTF8, f"Line {line} is not valid UTF-8 text.", line=line)
+    if "depth limit" in detail:
+        return _too_deep(line, max_depth)
+    if "number is infinity" in detail:
+        return BackupFormatError(ErrorCode.NUMBER_TOO_LONG, f"Line {line} holds a number too large to read.", line=line)
+    return BackupFormatError(ErrorCode.INVALID_JSON, f"Line {line} is not valid JSON.", line=line)
