@@ -53,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "RESTORE_BATCH_SIZE": 2000,
     "MAX_UPLOAD_BYTES": 8 * GiB,
     "MAX_DECOMPRESSED_BYTES": 64 * GiB,
-    "MAX_ZSTD_WINDOW_BYTES": 128 * MiB,
+    "MAX_ZSTD_WINDOW_BYTES": 32 * MiB,
     "MAX_LINE_BYTES": 16 * MiB,
     "MAX_JSON_DEPTH": 254,
     # SQLite only: folder of the per-tenant restore lock files (default: <MEDIA_ROOT>/../locks).
