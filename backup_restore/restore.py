@@ -33,6 +33,9 @@ from .sections import SectionLoader, deferred_updates
 
 logger = logging.getLogger("backup_restore")
 
+PROGRESS_EVERY = 10_000  # rows between two progress reports
+Progress = Callable[[str, int], None]  # (phase: "checking" | "restoring", rows so far)
+
 
 @dataclass
 class SectionCounts:
@@ -72,14 +75,15 @@ def tenant_restore(
     user=None,
     ip: str | None = None,
     allow_other_tenant: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> RestoreSummary:
     """Restore the backup in ``fileobj`` (seekable) into ``tenant``; all or nothing.
 
     ``replace`` deletes the tenant's restorable data first (never the audit log, never
     users); otherwise rows matching an existing one by natural key are reused (merge).
-    ``dry_run`` does all the work and rolls it back.
+    ``dry_run`` does all the work and rolls it back. ``progress(phase, rows)`` is called every
+    few thousand rows of the checking pass and of the restoring pass.
     """
     summary = RestoreSummary(mode="replace" if replace else "merge", dry_run=dry_run)
     started = time.monotonic()
@@ -87,7 +91,7 @@ def tenant_restore(
     try:
         with transaction.atomic(using=using), tenant_restore_lock(tenant, using):
             plan = get_plan()
-            _preflight(fileobj, tenant, plan, allow_other_tenant)
+            _preflight(fileobj, tenant, plan, allow_other_tenant, progress)
             fileobj.seek(0)
             _Restore(tenant, plan, summary, replace=replace, using=using, progress=progress).run(
                 iter_records(fileobj, limits=reader_limits())
@@ -111,10 +115,15 @@ def tenant_restore(
         _audit(tenant, user, ip, summary, failure, time.monotonic() - started)
 
 
-def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool) -> None:
+def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool, progress) -> None:
     """Read the whole file once, writing nothing: every format problem surfaces here."""
+    rows = 0
     for event in iter_records(fileobj, limits=reader_limits()):
-        if type(event) is Section:
+        if type(event) is Row:
+            rows += 1
+            if progress and not rows % PROGRESS_EVERY:
+                progress("checking", rows)
+        elif type(event) is Section:
             SectionLoader.check_fields(plan, event)
         elif type(event) is Header:
             _check_origin(event, tenant, allow_other_tenant)
@@ -152,6 +161,8 @@ class _Restore:
             kind = type(event)
             if kind is Row:
                 loader.add(event.values, event.line)
+                if self.progress and not loader.rows % PROGRESS_EVERY:
+                    self.progress("restoring", self.summary.rows + loader.rows)
             elif kind is Section:
                 loader = SectionLoader(self.plan, event, self.references, merge=not self.replace, using=self.using)
                 loaders.append(loader)
@@ -168,7 +179,7 @@ class _Restore:
         self.summary.sections[loader.label] = SectionCounts(loader.created, loader.matched, loader.skipped)
         self.summary.rows += loader.rows
         if self.progress:
-            self.progress(self.summary.rows)
+            self.progress("restoring", self.summary.rows)
 
     def _delete_existing(self) -> None:
         """Children first. ``_raw_delete`` issues one DELETE per table without loading rows:

@@ -134,7 +134,7 @@ def test_dry_run_answers_the_same_summary_and_changes_nothing(media):
 
 def test_stripe_ids_are_not_restored_and_files_outside_storage_are_cleared(media):
     alfa = seeded("alfa", rows=800)
-    assert Pago.objects.filter(orden__tenant=alfa).exclude(stripe_payment_intent_id="").exists()
+    Pago.objects.filter(pk=Pago.objects.filter(orden__tenant=alfa).first().pk).update(stripe_payment_intent_id="pi_123")
     summary = tenant_restore(tenant=alfa, fileobj=io.BytesIO(backup_bytes(alfa)), replace=True)
     assert not Pago.objects.filter(orden__tenant=alfa).exclude(stripe_payment_intent_id="").exists()
     alfa.refresh_from_db()

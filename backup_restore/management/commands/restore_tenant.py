@@ -40,8 +40,23 @@ class Command(BaseCommand):
                     replace=replace,
                     dry_run=dry_run,
                     allow_other_tenant=allow_other_tenant,
-                    progress=lambda rows: bar.update(rows - bar.n),
+                    progress=_Progress(bar),
                 )
             except BackupError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]" + (f" (line {exc.line})" if exc.line else "")) from exc
         self.stdout.write(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode())
+
+
+class _Progress:
+    """Two passes on one bar: the check of the whole file, then the restore itself."""
+
+    def __init__(self, bar) -> None:
+        self.bar = bar
+        self.phase = None
+
+    def __call__(self, phase: str, rows: int) -> None:
+        if phase != self.phase:
+            self.phase = phase
+            self.bar.set_description(phase)
+            self.bar.reset()
+        self.bar.update(rows - self.bar.n)
