@@ -26,7 +26,9 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless DEBUG=1 (`make run` sets it): with DEBUG on, Django keeps the SQL of recent
+# queries in memory, which a long backup or restore should not pay for.
+DEBUG = env_bool("DEBUG", False)
 # The fallback key is only for local use; production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change-me-in-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
