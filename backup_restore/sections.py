@@ -65,9 +65,11 @@ class SectionLoader:
         self.deferred = [_Deferred(self, fp) for fp in self.plan.fields if fp.deferred and fp.name in self._index]
         self._pk_name = next(f.name for f in self.plan.fields if f.kind is FieldKind.PK)
         self._pk = self._index[self._pk_name]
+        self._positions = {f.attname: i for i, f in enumerate(self.model._meta.concrete_fields)}
         self._columns = self._compile()
-        self._batch: list[tuple[int, dict[str, Any], int]] = []
-        self._fixed = {self.plan.tenant_field: refs.tenant.pk} if self.plan.tenant_field else {}
+        self._template, self._defaults = self._row_template()
+        self._batch: list[tuple[int, list[Any], int]] = []
+        self._batch_size = backup_settings.RESTORE_BATCH_SIZE
         self._matched: set[int] = set()
         self._max_before = self._max_pk() if merge else 0
 
@@ -75,13 +77,27 @@ class SectionLoader:
         """Rows created by this restore get larger ids (sequences only grow)."""
         return self.model._base_manager.using(self.using).aggregate(top=models.Max("pk"))["top"] or 0
 
-    def _compile(self) -> list[tuple[int, str, str, Callable[[Any], Any]]]:
+    def _compile(self) -> list[tuple[int, int, str, Callable[[Any], Any]]]:
+        """(position among the model's concrete fields, index in the file row, name, converter)."""
         columns = []
         for fp in self.plan.fields:
             if fp.kind is FieldKind.PK or fp.deferred or fp.name not in self._index:
                 continue
-            columns.append((self._index[fp.name], fp.name, fp.field.attname, self._converter(fp)))
+            columns.append((self._positions[fp.field.attname], self._index[fp.name], fp.name, self._converter(fp)))
         return columns
+
+    def _row_template(self) -> tuple[list[Any], list[tuple[int, models.Field]]]:
+        """Rows are built positionally (Django's fast ``Model(*values)`` path): a template with
+        the tenant set and None for the new primary key and deferred FKs, plus the fields the
+        file does not carry (omitted secrets, fields newer than the file), which take their default."""
+        template: list[Any] = [None] * len(self._positions)
+        if self.plan.tenant_field:
+            template[self._positions[self.plan.tenant_field]] = self.refs.tenant.pk
+        filled = {position for position, *_ in self._columns}
+        filled |= {self._positions[a] for a in (self.model._meta.pk.attname, self.plan.tenant_field) if a}
+        filled |= {self._positions[d.fp.field.attname] for d in self.deferred}
+        defaults = [(i, f) for i, f in enumerate(self.model._meta.concrete_fields) if i not in filled]
+        return template, defaults
 
     def _converter(self, fp: FieldPlan) -> Callable[[Any], Any]:
         if fp.kind is FieldKind.VALUE:
@@ -99,16 +115,18 @@ class SectionLoader:
         if not self.plan.restorable:
             self.skipped += 1
             return
-        kwargs = dict(self._fixed)
-        for index, name, attname, convert in self._columns:
+        row = self._template.copy()
+        for position, index, name, convert in self._columns:
             try:
-                kwargs[attname] = convert(values[index])
+                row[position] = convert(values[index])
             except ValueProblem as problem:
                 raise self._invalid(line, name, str(problem)) from None
+        for position, field in self._defaults:
+            row[position] = field.get_default()
         for deferred in self.deferred:
             deferred.read(values, line)
-        self._batch.append((old, kwargs, line))
-        if len(self._batch) >= backup_settings.RESTORE_BATCH_SIZE:
+        self._batch.append((old, row, line))
+        if len(self._batch) >= self._batch_size:
             self._flush()
 
     def finish(self) -> None:
@@ -118,7 +136,7 @@ class SectionLoader:
         if not self._batch:
             return
         existing = self._match() if self.merge else [None] * len(self._batch)
-        new = [self.model(**kwargs) for (_, kwargs, _), pk in zip(self._batch, existing) if pk is None]
+        new = [self.model(*row) for (_, row, _), pk in zip(self._batch, existing) if pk is None]
         self.model._base_manager.using(self.using).bulk_create(new)
         created = iter(new)
         for (old, _, line), pk in zip(self._batch, existing):
@@ -143,9 +161,10 @@ class SectionLoader:
         """
         fields = self._match_fields()
         attnames = [self.model._meta.get_field(name).attname for name in fields]
+        positions = [self._positions[a] for a in attnames]
         scope = self.plan.rows_of(self.refs.tenant).using(self.using).filter(pk__lte=self._max_before)
         candidates: dict[tuple, list[int]] = {}
-        keys = [tuple(kwargs.get(a) for a in attnames) for _, kwargs, _ in self._batch]
+        keys = [tuple(row[p] for p in positions) for _, row, _ in self._batch]
         for start in range(0, len(keys), MATCH_CHUNK):
             condition = reduce(or_, (models.Q(**dict(zip(attnames, key))) for key in keys[start : start + MATCH_CHUNK]))
             for pk, *key in scope.filter(condition).values_list("pk", *attnames).order_by("pk"):
@@ -164,7 +183,7 @@ class SectionLoader:
         if self.plan.natural_key:
             return list(self.plan.natural_key)
         return [
-            name for _, name, _, _ in self._columns
+            name for _, _, name, _ in self._columns
             if not isinstance(self.model._meta.get_field(name), (models.JSONField, models.FileField))
         ]
 

@@ -16,6 +16,7 @@ from .export import backup_filename, tenant_backup_stream
 from .http import IgnoreAcceptHeader, attachment_stream, client_ip
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
 from .restore import tenant_restore
+from .schema import backup_schema, restore_schema
 
 
 class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
@@ -62,6 +63,7 @@ class BackupView(BackupAPIView):
     throttle_classes = [TenantBackupThrottle]
     content_negotiation_class = IgnoreAcceptHeader
 
+    @backup_schema
     def get(self, request):
         container = _container(request.query_params.get("format", Container.NDJSON_ZST))
         tenant = request_membership(request).tenant
@@ -85,6 +87,7 @@ class RestoreView(BackupAPIView):
     permission_classes = [IsAuthenticated, CanRestore]
     parser_classes = [MultiPartParser]
 
+    @restore_schema
     def post(self, request):
         _check_declared_size(request)
         upload = request.FILES.get("backup_file")
