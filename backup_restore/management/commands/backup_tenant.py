@@ -13,6 +13,7 @@ from ._progress import progress_bar
 
 
 class Command(BaseCommand):
+    requires_system_checks: list = []  # long transfers need no URL or model checks first; saves ~0.2 s
     help = "Write a tenant's backup to a file (or '-' for standard output)."
 
     def add_arguments(self, parser):

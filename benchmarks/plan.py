@@ -1,0 +1,203 @@
+"""``python -m benchmarks plan``: predict time, memory and file size for a tenant of N rows.
+
+Every figure is a least-squares line through the measured repetitions (cost = fixed +
+per_row × rows), evaluated at N. The range applies the smallest and largest per-row cost
+seen at any single measured size and repetition ((fastest or slowest − fixed) / rows) to the
+same fixed part. Peak memory is expected flat in N but two sizes cannot tell a one-off step
+from a slope, so its range runs from flat (the largest measured peak) to the fitted line.
+
+Restore depends on the audit share: Bitacora rows are read (twice: a verification pass,
+then the restore pass) but never inserted. So restore time is modelled as
+``fixed + 2 × read_per_row × N + insert_per_row × inserted`` with ``read_per_row`` from the
+``verify_backup`` measurements (one read pass) and ``inserted = N × (1 − share) × k``,
+``k`` being the measured share of non-audit rows a restore inserts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median as _median
+
+from .fit import Line, linear_fit
+from .tables import engines, figure, points, runs_of
+from .tables import median as run_median
+
+READ_PASSES = 2
+FAR_FACTOR = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    what: str
+    value: float
+    low: float
+    high: float
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    engine: str
+    rows: int
+    bitacora_share: float
+    measured_share: float | None
+    measured_sizes: list[int]
+    estimates: list[Estimate]
+    warnings: list[str]
+
+
+def predict(data: dict, rows: int, bitacora_share: float | None = None) -> list[Prediction]:
+    """One prediction per database present in ``data``."""
+    found = []
+    for engine in engines(data):
+        runs = [r for r in runs_of(data, engine) if r.get("summary")]
+        if runs:
+            found.append(_predict_engine(engine, runs, rows, bitacora_share))
+    return found
+
+
+def _predict_engine(engine: str, runs: list[dict], rows: int, share: float | None) -> Prediction:
+    measured_share = _median_of([r["dataset"].get("bitacora_share") for r in runs])
+    share = measured_share if share is None else share
+    inserted = rows * (1 - (share or 0)) * (_insert_factor(runs) or 1)
+    estimates = [
+        _scaled(runs, "export_cli", "wall_s", "rows", rows, "export time (backup_tenant)", "s"),
+        _memory(runs, "export_cli", "rows", rows, "export peak RSS (backup_tenant)"),
+        _scaled(runs, "export_http", "wall_s", "rows", rows, "export time over HTTP (client)", "s"),
+        _memory(runs, "export_http", "rows", rows, "web server peak RSS (HTTP export)"),
+        _proportional(runs, "export_cli", "file_bytes", rows, "backup file size (.ndjson.zst)"),
+        _proportional(runs, "export_cli", "uncompressed_bytes", rows, "uncompressed size"),
+        *(_restore_time(runs, op, rows, inserted, label) for op, label in _RESTORES),
+        *(_memory(runs, op, "inserted_rows", inserted, f"{label} peak RSS") for op, label in _RESTORES),
+        Estimate("rows inserted by restore", inserted, inserted, inserted, "rows"),
+    ]
+    sizes = sorted({r["rows"] for r in runs})
+    return Prediction(engine, rows, share, measured_share, sizes, [e for e in estimates if e], _warnings(rows, sizes, share, measured_share))
+
+
+_RESTORES = (("restore_replace", "restore --replace"), ("restore_empty", "restore into empty tenant"))
+
+
+def _scaled(runs: list[dict], op: str, y_key: str, x_key: str, x: float, what: str, unit: str) -> Estimate | None:
+    line = linear_fit(points(runs, op, x_key, y_key))
+    if line is None:
+        return None
+    return _with_range(what, unit, line, _per_size(runs, op, x_key, y_key), x)
+
+
+def _memory(runs: list[dict], op: str, x_key: str, x: float, what: str) -> Estimate | None:
+    line = _scaled(runs, op, "peak_rss_bytes", x_key, x, what, "bytes")
+    if line is None:
+        return None
+    flat = max(y for _, y in _per_size(runs, op, x_key, "peak_rss_bytes"))
+    return Estimate(what, line.value, min(line.low, line.value, flat), max(line.high, line.value, flat), "bytes")
+
+
+def _per_size(runs: list[dict], op: str, x_key: str, y_key: str) -> list[tuple[float, float]]:
+    """``(x, y)`` for the fastest and the slowest repetition of every size."""
+    found = []
+    for run in runs:
+        x, y = run_median(run, op, x_key), figure(run, op, y_key)
+        if x and y["median"] is not None:
+            found += [(x, y["min"]), (x, y["max"])]
+    return found
+
+
+def _with_range(what: str, unit: str, line: Line, sizes: list[tuple[float, float]], x: float) -> Estimate:
+    """Range: the least and most per-row cost seen at one size, on top of the same fixed part."""
+    rates = [max(0.0, (y - line.fixed) / sx) for sx, y in sizes] + [max(0.0, line.per_row)]
+    value = max(line.at(x), 0.0)
+    return Estimate(what, value, line.fixed + min(rates) * x, line.fixed + max(rates) * x, unit)
+
+
+def _proportional(runs: list[dict], op: str, key: str, rows: int, what: str) -> Estimate | None:
+    sizes = [(x, run_median(r, op, key)) for r in runs if (x := run_median(r, op, "rows")) and run_median(r, op, key)]
+    if not sizes:
+        return None
+    per_row = sum(y for _, y in sizes) / sum(x for x, _ in sizes)
+    rates = [y / x for x, y in sizes]
+    return Estimate(what, per_row * rows, min(rates) * rows, max(rates) * rows, "bytes")
+
+
+def _restore_time(runs: list[dict], op: str, rows: int, inserted: float, label: str) -> Estimate | None:
+    read = linear_fit(points(runs, "verify", "rows", "wall_s"))
+    read_per_row = max(0.0, read.per_row) if read and len({r["rows"] for r in runs}) > 1 else 0.0
+
+    def insert_part(m: dict) -> float:
+        return m["wall_s"] - READ_PASSES * read_per_row * m["rows"]
+
+    pts = [
+        (m["inserted_rows"], insert_part(m))
+        for run in runs
+        for m in run.get("measurements", {}).get(op, [])
+        if m.get("ok")
+    ]
+    line = linear_fit(pts)
+    if line is None:
+        return None
+    base = _with_range(f"{label} time", "s", line, pts, inserted)
+    extra = READ_PASSES * read_per_row * rows
+    return Estimate(base.what, base.value + extra, base.low + extra, base.high + extra, "s")
+
+
+def _insert_factor(runs: list[dict]) -> float | None:
+    """Rows a restore inserts per non-audit row of the file (user memberships are skipped too)."""
+    factors = []
+    for run in runs:
+        exported, audit = run["dataset"].get("exported_rows"), run["dataset"].get("bitacora_rows") or 0
+        inserted = run_median(run, "restore_replace", "inserted_rows")
+        if exported and inserted and exported > audit:
+            factors.append(inserted / (exported - audit))
+    return _median_of(factors)
+
+
+def _warnings(rows: int, sizes: list[int], share: float | None, measured: float | None) -> list[str]:
+    found = []
+    if rows > FAR_FACTOR * sizes[-1]:
+        found.append(
+            f"{rows:,} rows is {rows / sizes[-1]:,.0f}x the largest measured size ({sizes[-1]:,}): this extrapolates "
+            "far beyond the measurements; measure a larger size before relying on it."
+        )
+    elif rows > sizes[-1]:
+        found.append(f"{rows:,} rows is beyond the largest measured size ({sizes[-1]:,}): extrapolated.")
+    if rows < sizes[0]:
+        found.append(f"{rows:,} rows is below the smallest measured size ({sizes[0]:,}).")
+    if len(sizes) < 2:
+        found.append("only one size was measured: the per-row cost includes process start-up.")
+    if share is not None and measured is not None and abs(share - measured) > 0.05:
+        found.append(
+            f"Bitacora share {share:.0%} differs from the measured {measured:.0%}: restore is rescaled, but export "
+            "time and file size are per row at the measured mix."
+        )
+    return found
+
+
+def _median_of(values: list) -> float | None:
+    present = [v for v in values if v is not None]
+    return _median(present) if present else None
+
+
+def render(predictions: list[Prediction], source: str) -> str:
+    lines = [f"Predictions from {source}"]
+    for p in predictions:
+        lines += [
+            "",
+            f"{p.engine}: tenant of {p.rows:,} rows, Bitacora share {_pct(p.bitacora_share)} "
+            f"(measured {_pct(p.measured_share)}); measured sizes {', '.join(f'{s:,}' for s in p.measured_sizes)}",
+        ]
+        lines += [f"  WARNING: {w}" for w in p.warnings]
+        width = max(len(e.what) for e in p.estimates)
+        lines += [f"  {e.what:<{width}}  {_fmt(e.value, e.unit):>10}   range {_fmt(e.low, e.unit)} – {_fmt(e.high, e.unit)}" for e in p.estimates]
+    return "\n".join(lines)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / 1e9:,.2f} GB" if value >= 1e9 else f"{value / 1e6:,.1f} MB"
+    if unit == "s":
+        return f"{value / 3600:,.2f} h" if value >= 7200 else (f"{value / 60:,.1f} min" if value >= 120 else f"{value:,.1f} s")
+    return f"{value:,.0f} {unit}"
+
+
+def _pct(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0%}"

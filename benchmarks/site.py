@@ -1,0 +1,41 @@
+"""How a child process reaches the project: ``manage.py`` argv and the environment it runs with."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ERP_APPS = ("personal_admin", "clientes_servicios", "operaciones_inventario", "finanzas_facturacion", "servicios_IA")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One database as the project sees it: every child gets ``DATABASE_URL`` and its own
+    ``MEDIA_ROOT`` (which also holds the SQLite restore lock files)."""
+
+    database_url: str
+    media_root: Path
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings",
+            DATABASE_URL=self.database_url,
+            MEDIA_ROOT=str(self.media_root),
+            # Production settings: with DEBUG on, Django keeps the SQL of every query.
+            DEBUG="false",
+            PYTHONUNBUFFERED="1",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        return env
+
+    @staticmethod
+    def manage(*args: str) -> list[str]:
+        return [sys.executable, str(REPO / "manage.py"), *args]
+
+    @staticmethod
+    def module(name: str, *args: str) -> list[str]:
+        return [sys.executable, "-m", name, *args]
