@@ -25,33 +25,52 @@ def canonical_rows(fileobj: BinaryIO, *, blank: frozenset[str] = frozenset()) ->
     positions = _positions(fileobj)
     fileobj.seek(0)
     types: dict[str, dict[str, str]] = {}
+    layout = _Layout.empty()
     for event in iter_records(fileobj):
         kind = type(event)
         if kind is Row:
-            row: list[Any] = list(event.values)
-            for index, target in refs:
-                if row[index] is not None:
-                    row[index] = positions.get(target, IdMap()).get(row[index])
-            for index in blanks:
-                row[index] = None
-            del row[pk_index]
-            yield model, tuple(_hashable(v) for v in row)
+            yield layout.model, layout.canonical(event.values, positions)
         elif kind is Section:
-            model, field_types = event.model, types.get(event.model, {})
-            pk_index = _pk_index(event, field_types)
-            refs = [
-                (i, field_types[name].removeprefix("ref:"))
-                for i, name in enumerate(event.fields)
-                if field_types.get(name, "").startswith("ref:")
-            ]
-            blanks = [i for i, name in enumerate(event.fields) if field_types.get(name) in blank]
+            layout = _Layout.of(event, types.get(event.model, {}), blank)
         elif kind is Header:
             types = _types(event)
+
+
+class _Layout:
+    """Where, in one section's rows, the id, the references and the blanked fields are."""
+
+    def __init__(self, model: str, pk: int, refs: list[tuple[int, str]], blanks: list[int]) -> None:
+        self.model, self.pk, self.refs, self.blanks = model, pk, refs, blanks
+
+    @classmethod
+    def empty(cls) -> "_Layout":
+        return cls("", 0, [], [])
+
+    @classmethod
+    def of(cls, section: Section, field_types: dict[str, str], blank: frozenset[str]) -> "_Layout":
+        refs = [
+            (i, field_types[name].removeprefix("ref:"))
+            for i, name in enumerate(section.fields)
+            if field_types.get(name, "").startswith("ref:")
+        ]
+        blanks = [i for i, name in enumerate(section.fields) if field_types.get(name) in blank]
+        return cls(section.model, _pk_index(section, field_types), refs, blanks)
+
+    def canonical(self, values: list[Any], positions: dict[str, IdMap]) -> tuple:
+        row = list(values)
+        for index, target in self.refs:
+            if row[index] is not None:
+                row[index] = positions.get(target, IdMap()).get(row[index])
+        for index in self.blanks:
+            row[index] = None
+        del row[self.pk]
+        return tuple(_hashable(v) for v in row)
 
 
 def _positions(fileobj: BinaryIO) -> dict[str, IdMap]:
     positions: dict[str, IdMap] = {}
     types: dict[str, dict[str, str]] = {}
+    own, pk_index = IdMap(), 0
     for event in iter_records(fileobj):
         kind = type(event)
         if kind is Row:

@@ -11,11 +11,11 @@ __all__ = [
     "BackupFormatError",
     "BadRequest",
     "InvalidBackupContent",
+    "LengthRequired",
     "RestoreFailed",
     "RestoreInProgress",
     "ServiceError",
     "UploadTooLarge",
-    "UnsupportedUpload",
     "WrongTenant",
     "http_status",
 ]
@@ -58,9 +58,11 @@ class UploadTooLarge(ServiceError):
     status = 413
 
 
-class UnsupportedUpload(ServiceError):
-    code = "unsupported_media_type"
-    status = 415
+class LengthRequired(ServiceError):
+    """A chunked upload: Django reads no request body without a Content-Length."""
+
+    code = "length_required"
+    status = 411
 
 
 _FORMAT_STATUS = {

@@ -13,8 +13,8 @@ Any error rolls the whole transaction back; the audit entry is written after it 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
@@ -28,7 +28,7 @@ from .conf import backup_settings
 from .errors import BackupError, InvalidBackupContent, RestoreFailed, WrongTenant
 from .locks import tenant_restore_lock
 from .references import References
-from .registry import BackupPlan, FieldKind, ModelPlan, get_plan
+from .registry import BackupPlan, ModelPlan, get_plan
 from .sections import SectionLoader, deferred_updates
 
 logger = logging.getLogger("backup_restore")
@@ -87,6 +87,7 @@ def tenant_restore(
     """
     summary = RestoreSummary(mode="replace" if replace else "merge", dry_run=dry_run)
     started = time.monotonic()
+    size = _size(fileobj)
     failure: BackupError | None = None
     try:
         with transaction.atomic(using=using), tenant_restore_lock(tenant, using):
@@ -112,7 +113,7 @@ def tenant_restore(
         failure = RestoreFailed(f"The restore failed ({type(exc).__name__}) and was rolled back; nothing was changed.")
         raise failure from exc
     finally:
-        _audit(tenant, user, ip, summary, failure, time.monotonic() - started)
+        _audit(tenant, user, ip, summary, failure, time.monotonic() - started, size)
 
 
 def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool, progress) -> None:
@@ -201,12 +202,20 @@ class _Restore:
                 connection.check_constraints(table_names=[lo.model._meta.db_table for lo in loaders if lo.model])
 
 
-def _audit(tenant, user, ip, summary: RestoreSummary, failure: BackupError | None, seconds: float) -> None:
+def _size(fileobj: BinaryIO) -> int:
+    """Bytes in the (seekable) file, for the audit entry; leaves it at the start."""
+    size = fileobj.seek(0, os.SEEK_END)
+    fileobj.seek(0)
+    return size
+
+
+def _audit(tenant, user, ip, summary: RestoreSummary, failure, seconds: float, size: int | None) -> None:
     details = {
         "event": "restore",
         "outcome": "failed" if failure else ("dry_run" if summary.dry_run else "ok"),
         "mode": summary.mode,
         "rows": summary.rows,
+        "bytes": size,
         "created": sum(c.created for c in summary.sections.values()),
         "seconds": round(seconds, 3),
     }

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiViewExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
@@ -23,7 +30,7 @@ from .errors import (
     RestoreFailed,
     RestoreInProgress,
     ServiceError,
-    UnsupportedUpload,
+    LengthRequired,
     UploadTooLarge,
     WrongTenant,
     http_status,
@@ -49,7 +56,7 @@ DEFAULT_CODE_ERRORS: tuple[type[ServiceError], ...] = (
     WrongTenant,
     RestoreInProgress,
     UploadTooLarge,
-    UnsupportedUpload,
+    LengthRequired,
     RestoreFailed,
 )
 # Codes of DRF / simplejwt exceptions, rendered in the same body by ``api_exception_handler``.
@@ -163,7 +170,7 @@ class RestoreSummarySerializer(serializers.Serializer):
     rows = serializers.IntegerField(help_text="Rows read from the file.")
 
 
-class RestoreRequestSerializer(serializers.Serializer):
+class RestoreUploadSerializer(serializers.Serializer):
     backup_file = serializers.FileField(
         help_text="The backup: .ndjson.zst, .ndjson or .json (also gzip). The format is detected from the bytes. "
         "Send it with a Content-Length (multipart as curl -F or a browser sends it); a chunked body is not read."
@@ -194,6 +201,7 @@ RestoreError = {
 _RESTORE_STATUS_TEXT = {
     400: "The file is not a valid, complete backup of this shop, or the request is malformed. Nothing was changed.",
     409: "Another restore of this shop is running. Try again when it has finished.",
+    411: "The upload was sent without a Content-Length (chunked transfer encoding); send it with one.",
     413: "The upload (MAX_UPLOAD_BYTES) or its decompressed content (MAX_DECOMPRESSED_BYTES) is too large.",
     415: "Not a backup made by this application, or the request is not multipart/form-data.",
     500: "The restore failed for a reason outside the file (database, disk) and was rolled back.",
@@ -277,7 +285,7 @@ restore_schema = extend_schema(
         "The whole file is checked (format, framing, counts, digest, origin) before anything is written. "
         "One restore per shop at a time (409). Every attempt is recorded in the shop's audit log."
     ),
-    request={"multipart/form-data": RestoreRequestSerializer},
+    request={"multipart/form-data": RestoreUploadSerializer},
     responses={
         (200, "application/json"): OpenApiResponse(
             RestoreSummarySerializer,
@@ -300,11 +308,17 @@ restore_schema = extend_schema(
                 )
             ],
         ),
+        **{
+            (status, "application/json"): _json(body, _RESTORE_STATUS_TEXT[status])
+            for status, body in RestoreError.items()
+            if status < 401
+        },
         (401, "application/json"): _json(Error401, "Missing, malformed or expired access token."),
         (403, "application/json"): _json(Error403, "Only the shop's owner or an admin can restore a backup."),
         **{
             (status, "application/json"): _json(body, _RESTORE_STATUS_TEXT[status])
             for status, body in RestoreError.items()
+            if status > 403
         },
     },
 )
@@ -329,7 +343,7 @@ class _TokenObtainPairDocs(OpenApiViewExtension):
     target_class = "rest_framework_simplejwt.views.TokenObtainPairView"
 
     def view_replacement(self):
-        @extend_schema(
+        @extend_schema_view(post=extend_schema(
             operation_id="auth_token_obtain",
             tags=["auth"],
             summary="Log in: get an access and a refresh token",
@@ -342,7 +356,7 @@ class _TokenObtainPairDocs(OpenApiViewExtension):
                 400: _TOKEN_400,
                 401: OpenApiResponse(TokenErrorSerializer, description="Wrong username or password."),
             },
-        )
+        ))
         class Fixed(self.target_class):
             pass
 
@@ -353,7 +367,7 @@ class _TokenRefreshDocs(OpenApiViewExtension):
     target_class = "rest_framework_simplejwt.views.TokenRefreshView"
 
     def view_replacement(self):
-        @extend_schema(
+        @extend_schema_view(post=extend_schema(
             operation_id="auth_token_refresh",
             tags=["auth"],
             summary="Get a new access token from a refresh token",
@@ -362,7 +376,7 @@ class _TokenRefreshDocs(OpenApiViewExtension):
                 400: _TOKEN_400,
                 401: OpenApiResponse(TokenErrorSerializer, description="Refresh token invalid or expired."),
             },
-        )
+        ))
         class Fixed(self.target_class):
             pass
 

@@ -11,7 +11,7 @@ from rest_framework.views import APIView, exception_handler
 from streaming import Container
 
 from .conf import backup_settings
-from .errors import BackupError, BadRequest, UploadTooLarge, http_status
+from .errors import BackupError, BadRequest, LengthRequired, UploadTooLarge, http_status
 from .export import backup_filename, tenant_backup_stream
 from .http import IgnoreAcceptHeader, attachment_stream, client_ip
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
@@ -43,10 +43,17 @@ def api_exception_handler(exc, context):
         return Response({"ok": False, "error": exc.to_dict()}, status=http_status(exc))
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "invalid_request"
-        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        response.data = error_body(code, str(message))
+        response.data = error_body(*_code_and_message(exc))
     return response
+
+
+def _code_and_message(exc: exceptions.APIException) -> tuple[str, str]:
+    detail = exc.detail
+    if isinstance(detail, dict) and "detail" in detail:  # simplejwt: {"detail", "code", "messages"}
+        return str(detail.get("code") or exc.default_code), str(detail["detail"])
+    if isinstance(detail, str):
+        return str(exc.get_codes()), str(detail)
+    return "invalid_request", str(detail)
 
 
 class BackupAPIView(APIView):
@@ -114,10 +121,15 @@ def _flag(data, name: str) -> bool:
 
 
 def _check_declared_size(request) -> None:
-    """Refuse an upload over the limit before a byte of it is read (chunked uploads are
-    stopped by ``SizeLimitedUploadHandler`` instead)."""
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if declared > backup_settings.MAX_UPLOAD_BYTES:
+    """Refuse an upload over the limit before a byte of it is read. ``SizeLimitedUploadHandler``
+    also counts what actually arrives, in case a client sends more than it declared."""
+    declared = request.META.get("CONTENT_LENGTH")
+    if not declared:
+        raise LengthRequired(
+            "Send the backup with a Content-Length header: Django does not read chunked uploads "
+            "(curl -F, browsers and most HTTP clients send one)."
+        )
+    if int(declared) > backup_settings.MAX_UPLOAD_BYTES:
         raise UploadTooLarge(_too_large_message())
     request._request.upload_handlers = [SizeLimitedUploadHandler(request._request)]
 

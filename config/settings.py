@@ -6,6 +6,7 @@ Everything that differs between a laptop and production comes from the environme
 ``backup_restore/conf.py`` and are read from ``BACKUP_RESTORE`` here.
 """
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "erp.personal_admin",
     "erp.clientes_servicios",
     "erp.operaciones_inventario",
@@ -117,7 +119,27 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ (backup_restore/schema.py describes the API).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Taller ERP: tenant backup & restore API",
+    "DESCRIPTION": (
+        "Download a shop's backup as a stream and restore one, with JWT bearer authentication. "
+        "Errors of the backup endpoints share one body: {\"ok\": false, \"error\": {code, message, line, section}}."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # file fields become binary in multipart request bodies
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "POSTPROCESSING_HOOKS": [],  # enums stay inline: each status documents its own error codes
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+}
+if importlib.util.find_spec("drf_spectacular_sidecar"):
+    # Swagger UI / Redoc served from our own static files, not from a CDN.
+    INSTALLED_APPS.append("drf_spectacular_sidecar")
+    SPECTACULAR_SETTINGS |= {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=30),

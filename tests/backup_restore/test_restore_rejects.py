@@ -240,6 +240,17 @@ def test_upload_over_the_size_limit(shops, settings):
     assert "1000" in error["message"] or "KB" in error["message"]
 
 
+def test_chunked_upload_without_a_length_gets_411(shops):
+    """Django reads no body without a Content-Length: say so instead of 'missing file'."""
+    _, _, good = shops
+    before = database_checksum()
+    response = client_for("alfa_owner").generic(
+        "POST", "/api/restore/", b"--x\r\n", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=""
+    )
+    error = assert_refused(response, 411, "length_required", before=before)
+    assert "Content-Length" in error["message"]
+
+
 def test_a_file_of_another_tenant(shops):
     alfa, beta, _ = shops
     before = database_checksum()

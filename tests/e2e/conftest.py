@@ -1,0 +1,163 @@
+"""Fixtures of the end-to-end suite: one seeded database per session, real servers per test.
+
+The database is chosen like the app chooses it: ``DATABASE_URL`` naming PostgreSQL gives a
+dedicated database ``taller_e2e_<random>`` (dropped at the end), anything else a SQLite file
+in a temporary folder (WAL). pytest-django's test database is never used here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .support import PASSWORD, E2EDatabase, Server, manage
+
+# slug -> (rows, seed). "big" is the Bitacora-heavy tenant of the memory and fault tests; c1..c5
+# are the concurrent run (c5 restores while c1..c4 download); "up" receives the 1 GB upload.
+TENANTS = {
+    "big": (250_000, 1),
+    "c1": (60_000, 11),
+    "c2": (60_000, 12),
+    "c3": (60_000, 13),
+    "c4": (60_000, 14),
+    "c5": (30_000, 15),
+    "up": (500, 21),
+}
+
+_REPORT_KEY = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_REPORT_KEY] = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    lines = config.stash.get(_REPORT_KEY, [])
+    if lines:
+        terminalreporter.section("e2e measurements")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def report(pytestconfig) -> Callable[[str], None]:
+    """``report("...")``: a measured number, printed in the summary at the end of the run."""
+    return pytestconfig.stash[_REPORT_KEY].append
+
+
+@dataclass
+class Tenant:
+    slug: str
+    uuid: str
+    rows: int
+
+    @property
+    def owner(self) -> str:
+        return f"{self.slug}_owner"
+
+    @property
+    def staff(self) -> str:
+        return f"{self.slug}_staff"
+
+
+@dataclass
+class E2E:
+    """The prepared environment: database, folders, the environment of every subprocess."""
+
+    db: E2EDatabase
+    root: Path
+    env: dict[str, str]
+    tenants: dict[str, Tenant]
+
+    @property
+    def media_root(self) -> Path:
+        return Path(self.env["MEDIA_ROOT"])
+
+    @property
+    def upload_dir(self) -> Path:
+        return Path(self.env["FILE_UPLOAD_TEMP_DIR"])
+
+    @property
+    def lock_dir(self) -> Path:
+        """SQLite restore locks: ``<MEDIA_ROOT>/../locks`` (``BACKUP_RESTORE['LOCK_DIR']`` unset)."""
+        return self.media_root.parent / "locks"
+
+
+@pytest.fixture(scope="session")
+def e2e(tmp_path_factory, report) -> Iterator[E2E]:
+    root = tmp_path_factory.mktemp("e2e")
+    db = E2EDatabase.create(os.environ.get("DATABASE_URL"), root)
+    try:
+        for folder in ("media", "uploads", "logs", "files"):
+            (root / folder).mkdir()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": db.url,
+            "MEDIA_ROOT": str(root / "media"),
+            "FILE_UPLOAD_TEMP_DIR": str(root / "uploads"),
+            "DEBUG": "0",  # production-like: no per-query log in memory
+            "SECRET_KEY": "e2e-" + secrets.token_hex(16),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "CONN_MAX_AGE": "0",
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+        started = time.monotonic()
+        result = manage(env, "migrate", "--noinput", "-v0", timeout=180)
+        assert result.returncode == 0, result.stderr
+        tenants = {}
+        for slug, (rows, seed) in TENANTS.items():
+            result = manage(
+                env, "seed_tenant", slug, "--rows", str(rows), "--seed", str(seed), "--password", PASSWORD,
+                "--no-progress", timeout=180,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            uuid = db.value("SELECT uuid FROM personal_admin_tenant WHERE slug = %s", [slug])
+            tenants[slug] = Tenant(slug, _uuid_text(uuid), rows)
+        report(f"[{db.vendor}] e2e database prepared (migrate + {sum(r for r, _ in TENANTS.values()):,} seeded rows) "
+               f"in {time.monotonic() - started:.1f}s")  # fmt: skip
+        yield E2E(db=db, root=root, env=env, tenants=tenants)
+    finally:
+        db.drop()
+        shutil.rmtree(root / "files", ignore_errors=True)  # downloads; the server logs stay
+
+
+def _uuid_text(value) -> str:
+    """UUID as its canonical text (SQLite stores it as 32 hex digits)."""
+    import uuid
+
+    return str(uuid.UUID(str(value)))
+
+
+@pytest.fixture
+def servers(e2e, request) -> Iterator[Callable[..., Server]]:
+    """``servers("gunicorn" | "uvicorn", workers=1)`` starts a server; all are stopped afterwards."""
+    started: list[Server] = []
+
+    def start(kind: str, *, workers: int = 1, env: dict[str, str] | None = None) -> Server:
+        name = f"{request.node.name}-{kind}-{len(started)}".replace("/", "_").replace("[", "_").replace("]", "")
+        server = Server(kind, env or e2e.env, e2e.root / "logs" / f"{name}.log", workers=workers)
+        started.append(server)
+        return server.start()
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture
+def files(e2e, request) -> Path:
+    """A folder for this test's downloaded files."""
+    folder = e2e.root / "files" / request.node.name.replace("[", "_").replace("]", "")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
