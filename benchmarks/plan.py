@@ -3,8 +3,10 @@
 Every figure is a least-squares line through the measured repetitions (cost = fixed +
 per_row × rows), evaluated at N. The range applies the smallest and largest per-row cost
 seen at any single measured size and repetition ((fastest or slowest − fixed) / rows) to the
-same fixed part. Peak memory is expected flat in N but two sizes cannot tell a one-off step
-from a slope, so its range runs from flat (the largest measured peak) to the fitted line.
+same fixed part. Peak memory is mostly fixed costs that saturate with size (buffers, batches,
+caches), so a line through all sizes overstates growth: the prediction extends the growth
+between the two largest measured sizes (the marginal cost at scale), and the range runs from
+flat (the largest measured peak) to the line through all sizes.
 
 Restore depends on the audit share: Bitacora rows are read (twice: a verification pass,
 then the restore pass) but never inserted. So restore time is modelled as
@@ -89,8 +91,15 @@ def _memory(runs: list[dict], op: str, x_key: str, x: float, what: str) -> Estim
     line = _scaled(runs, op, "peak_rss_bytes", x_key, x, what, "bytes")
     if line is None:
         return None
-    flat = max(y for _, y in _per_size(runs, op, x_key, "peak_rss_bytes"))
-    return Estimate(what, line.value, min(line.low, line.value, flat), max(line.high, line.value, flat), "bytes")
+    medians = sorted(
+        (size, figure(run, op, "peak_rss_bytes")["median"])
+        for run in runs
+        if (size := run_median(run, op, x_key)) and figure(run, op, "peak_rss_bytes")["median"] is not None
+    )
+    (x1, y1), (x2, y2) = medians[-2:] if len(medians) > 1 else medians * 2
+    marginal = max(0.0, (y2 - y1) / (x2 - x1)) if x2 > x1 else 0.0
+    value = y2 + marginal * max(0.0, x - x2)
+    return Estimate(what, value, min(y2, value), max(line.high, line.value, value), "bytes")
 
 
 def _per_size(runs: list[dict], op: str, x_key: str, y_key: str) -> list[tuple[float, float]]:

@@ -88,3 +88,16 @@ def test_far_extrapolation_is_flagged():
     _, far = _estimates(30_000_000)
     assert not any("far beyond" in w for w in near.warnings)
     assert any("300x the largest measured size" in w for w in far.warnings)
+
+
+def test_memory_extends_the_growth_between_the_two_largest_sizes():
+    """Peaks that saturate (buffers, caches) must not be extrapolated along a line through all sizes."""
+    runs = [_run(rows) for rows in (10_000, 100_000, 1_000_000)]
+    for run, peak in zip(runs, (60 * MB, 90 * MB, 91 * MB)):
+        for m in run["measurements"]["export_cli"]:
+            m["peak_rss_bytes"] = peak
+        run["summary"] = {op: summarise(reps) for op, reps in run["measurements"].items()}
+    memory = _estimates(10_000_000, runs=runs)[0]["export peak RSS (backup_tenant)"]
+    assert memory.value == pytest.approx(91 * MB + 9_000_000 * (1 * MB / 900_000))
+    assert memory.low == pytest.approx(91 * MB)
+    assert memory.high > memory.value
