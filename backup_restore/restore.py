@@ -29,7 +29,7 @@ from .errors import BackupError, InvalidBackupContent, RestoreFailed, WrongTenan
 from .locks import tenant_restore_lock
 from .references import References
 from .registry import BackupPlan, ModelPlan, get_plan
-from .sections import SectionLoader, deferred_updates
+from .sections import SectionLoader
 
 logger = logging.getLogger("backup_restore")
 
@@ -171,8 +171,9 @@ class _Restore:
                 loader.finish()
                 self._count(loader)
                 loader = None
-        for update in deferred_updates(loaders, self.references):
-            update()
+        for loader in loaders:
+            for deferred in loader.deferred:
+                deferred.apply(self.references)
         self._check_constraints(loaders)
         self.summary.warnings = self.references.warning_lines()
 

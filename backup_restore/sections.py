@@ -9,7 +9,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 
 from streaming import Section
 
@@ -250,29 +250,30 @@ class _Deferred:
     def drop(self) -> None:
         self._pending.popleft()
 
-    def updates(self, refs: References) -> Iterator[Callable[[], None]]:
+    def apply(self, refs: References) -> None:
+        """Set the field on every created row that has one, once all targets exist.
+
+        One prepared ``UPDATE`` run with ``executemany`` per batch: ``bulk_update`` would build
+        a ``CASE`` expression with one branch per row, which costs far more.
+        """
         target = refs.id_maps[self.fp.target]
-        model, attname = self.loader.model, self.fp.field.attname
-        batch = []
-        for new_pk, old, line in zip(self.new, self.old, self.lines):
+        model, using = self.loader.model, self.loader.using
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        sql = (
+            f"UPDATE {quote(model._meta.db_table)} SET {quote(self.fp.field.column)} = %s "
+            f"WHERE {quote(model._meta.pk.column)} = %s"
+        )
+        size = backup_settings.RESTORE_BATCH_SIZE
+        with connection.cursor() as cursor:
+            for start in range(0, len(self.new), size):
+                cursor.executemany(sql, list(self._pairs(target, slice(start, start + size))))
+
+    def _pairs(self, target, part: slice) -> Iterator[tuple[int, int]]:
+        for new_pk, old, line in zip(self.new[part], self.old[part], self.lines[part]):
             target_pk = target.get(old)
             if target_pk is None:
                 raise self.loader._invalid(
                     line, self.fp.name, f"points to {self.fp.target} #{old}, which is not in this backup"
                 )
-            batch.append(model(**{"pk": new_pk, attname: target_pk}))
-            if len(batch) >= backup_settings.RESTORE_BATCH_SIZE:
-                yield _bulk_update(model, batch, self.fp.name, self.loader.using)
-                batch = []
-        if batch:
-            yield _bulk_update(model, batch, self.fp.name, self.loader.using)
-
-
-def _bulk_update(model, objs: list, name: str, using: str) -> Callable[[], None]:
-    return lambda: model._base_manager.using(using).bulk_update(objs, [name])
-
-
-def deferred_updates(loaders: list[SectionLoader], refs: References) -> Iterator[Callable[[], None]]:
-    for loader in loaders:
-        for deferred in loader.deferred:
-            yield from deferred.updates(refs)
+            yield target_pk, new_pk

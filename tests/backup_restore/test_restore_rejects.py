@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from backup_restore.locks import tenant_restore_lock
 from erp.operaciones_inventario.models import DetallePresupuesto
 from erp.clientes_servicios.models import Cliente
+from erp.personal_admin.models import Empleado
 from tests.conftest import client_for
 
 from .helpers import audit_entries, backup_bytes, craft, database_checksum, post_restore, records, section_rows, seeded
@@ -178,6 +179,20 @@ def test_reference_to_another_tenants_row_is_never_followed(shops):
         assert error["section"] == "operaciones_inventario.vehiculo"
 
 
+def test_a_cycle_breaking_reference_to_a_row_not_in_the_file(shops):
+    """Self-references are patched after the rows exist; a dangling one still names its line."""
+    alfa, beta, good = shops
+    before = database_checksum()
+    values = records(good)
+    fields, rows = section_rows(values, "personal_admin.empleado")
+    beta_boss = Empleado.objects.filter(tenant=beta).order_by("pk").last().pk
+    rows[-1][fields.index("jefe")] = beta_boss
+    crafted = craft(values)
+    error = assert_refused(attempt(crafted), 400, "invalid_value", before=before, tenant=alfa, text="not in this backup")
+    assert error["section"] == "personal_admin.empleado"
+    assert crafted.splitlines()[error["line"] - 1].startswith(b"[%d," % rows[-1][0])
+
+
 def test_a_user_of_another_tenant_is_not_linked(shops):
     alfa, beta, good = shops
     values = records(good)
@@ -187,8 +202,6 @@ def test_a_user_of_another_tenant_is_not_linked(shops):
     response = attempt(craft(values))
     assert response.status_code == 200, response.json()
     assert any("personal_admin.empleado.usuario" in w for w in response.json()["warnings"])
-    from erp.personal_admin.models import Empleado
-
     assert not Empleado.objects.filter(tenant=alfa, usuario__username="beta_owner").exists()
     assert Empleado.objects.filter(tenant=alfa, usuario__isnull=True).count() == len(rows)
 
