@@ -40,10 +40,6 @@ class SectionLoader:
                 f"Section {section.model} has fields that cannot be restored: {', '.join(map(str, unknown))}.",
                 code="unknown_field", line=section.line, section=section.model,
             )
-        if len(set(section.fields)) != len(section.fields):
-            raise InvalidBackupContent(
-                f"Section {section.model} names a field twice.", code="unknown_field", line=section.line, section=section.model
-            )
         if missing := [f.name for f in model_plan.fields if f.name not in section.fields and _required(f)]:
             raise InvalidBackupContent(
                 f"Section {section.model} lacks required fields: {', '.join(missing)}.",
@@ -169,9 +165,12 @@ class SectionLoader:
             condition = reduce(or_, (models.Q(**dict(zip(attnames, key))) for key in keys[start : start + MATCH_CHUNK]))
             for pk, *key in scope.filter(condition).values_list("pk", *attnames).order_by("pk"):
                 candidates.setdefault(tuple(key), []).append(pk)
+        if self.plan.natural_key:  # unique: no existing row can be claimed twice
+            return [pks[0] if (pks := candidates.get(key)) else None for key in keys]
         return [self._take(candidates.get(key)) for key in keys]
 
     def _take(self, pks: list[int] | None) -> int | None:
+        """The first candidate no earlier row of this section has claimed."""
         while pks:
             pk = pks.pop(0)
             if pk not in self._matched:
