@@ -154,6 +154,16 @@ def test_wrong_values_are_refused_the_same_on_every_database(shops, model, field
     assert crafted.splitlines()[error["line"] - 1].startswith(b"[%d," % rows[1][0])
 
 
+def test_two_rows_with_the_same_natural_key_are_refused_by_the_database(shops):
+    alfa, _, good = shops
+    before = database_checksum()
+    values = records(good)
+    fields, rows = section_rows(values, "clientes_servicios.cliente")
+    rows[2][fields.index("documento")] = rows[1][fields.index("documento")]
+    error = assert_refused(attempt(craft(values)), 400, "rejected_by_database", before=before, tenant=alfa)
+    assert "Nothing was changed" in error["message"]
+
+
 def test_duplicate_source_ids(shops):
     alfa, _, good = shops
     before = database_checksum()
