@@ -339,11 +339,22 @@ _TOKEN_400 = OpenApiResponse(
 )
 
 
+def _documented_post(view_class, **schema):
+    """``view_class`` with its POST described by ``schema``, leaving simplejwt's code untouched."""
+
+    @extend_schema_view(post=extend_schema(**schema))
+    class Documented(view_class):
+        pass
+
+    return Documented
+
+
 class _TokenObtainPairDocs(OpenApiViewExtension):
     target_class = "rest_framework_simplejwt.views.TokenObtainPairView"
 
     def view_replacement(self):
-        @extend_schema_view(post=extend_schema(
+        return _documented_post(
+            self.target_class,
             operation_id="auth_token_obtain",
             tags=["auth"],
             summary="Log in: get an access and a refresh token",
@@ -356,18 +367,15 @@ class _TokenObtainPairDocs(OpenApiViewExtension):
                 400: _TOKEN_400,
                 401: OpenApiResponse(TokenErrorSerializer, description="Wrong username or password."),
             },
-        ))
-        class Fixed(self.target_class):
-            pass
-
-        return Fixed
+        )
 
 
 class _TokenRefreshDocs(OpenApiViewExtension):
     target_class = "rest_framework_simplejwt.views.TokenRefreshView"
 
     def view_replacement(self):
-        @extend_schema_view(post=extend_schema(
+        return _documented_post(
+            self.target_class,
             operation_id="auth_token_refresh",
             tags=["auth"],
             summary="Get a new access token from a refresh token",
@@ -376,8 +384,4 @@ class _TokenRefreshDocs(OpenApiViewExtension):
                 400: _TOKEN_400,
                 401: OpenApiResponse(TokenErrorSerializer, description="Refresh token invalid or expired."),
             },
-        ))
-        class Fixed(self.target_class):
-            pass
-
-        return Fixed
+        )
