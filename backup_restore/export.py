@@ -21,7 +21,7 @@ from streaming import BackupWriter, Container, header_record
 
 from .audit import audit_record
 from .conf import backup_settings
-from .registry import BackupPlan, FieldKind, ModelPlan, get_plan
+from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan, get_plan, natural_key_index
 from .snapshot import read_snapshot
 
 logger = logging.getLogger("backup_restore")
@@ -86,10 +86,9 @@ def _export(tenant, container: Container, stats: BackupStats, using: str) -> Ite
     )
     with read_snapshot(using):
         yield from writer.header(_header(tenant, plan, using))
-        natural_keys = _NaturalKeys()
         for model_plan in plan.models:
             stats.section = model_plan.label
-            rows = _rows(model_plan, tenant, natural_keys, using)
+            rows = _rows(model_plan, tenant, using)
             for chunk in writer.section(model_plan.label, model_plan.field_names, rows):
                 stats.rows = writer.stats.rows
                 yield chunk
@@ -121,37 +120,29 @@ def _schema(plan: ModelPlan) -> dict:
     return {"fields": plan.field_names, "types": types, "restorable": plan.restorable}
 
 
-def _rows(plan: ModelPlan, tenant, natural_keys: _NaturalKeys, using: str) -> Iterable[tuple]:
+def _rows(plan: ModelPlan, tenant, using: str) -> Iterable[tuple]:
     queryset = plan.rows_of(tenant).using(using).values_list(*(f.lookup for f in plan.fields))
     rows = queryset.iterator(chunk_size=backup_settings.EXPORT_FETCH_SIZE)
-    catalog_columns = [(i, f.target) for i, f in enumerate(plan.fields) if f.kind is FieldKind.CATALOG]
-    if not catalog_columns:
+    catalogs = [(i, f) for i, f in enumerate(plan.fields) if f.kind is FieldKind.CATALOG]
+    if not catalogs:
         return rows
-    return natural_keys.replace(rows, catalog_columns, using)
+    return _with_natural_keys(rows, [(i, _referenced_keys(plan, f, tenant, using)) for i, f in catalogs])
 
 
-class _NaturalKeys:
-    """Primary key -> natural key of the global catalogs, loaded once per backup on first use."""
+def _referenced_keys(plan: ModelPlan, f: FieldPlan, tenant, using: str) -> dict:
+    """pk -> natural key of the catalog rows this tenant's rows point to (not the whole catalog)."""
+    referenced = plan.rows_of(tenant).using(using).order_by().values(f.field.attname)
+    rows = f.field.related_model._base_manager.using(using).filter(pk__in=referenced)
+    return {pk: list(key) for key, pk in natural_key_index(f.field.related_model, using, rows).items()}
 
-    def __init__(self) -> None:
-        self._maps: dict[str, dict] = {}
 
-    def replace(self, rows: Iterable[tuple], columns: list[tuple[int, str]], using: str) -> Iterator[list]:
-        maps = [(i, self._map(label, using)) for i, label in columns]
-        for row in rows:
-            row = list(row)
-            for i, keys in maps:
-                if row[i] is not None:
-                    row[i] = keys[row[i]]
-            yield row
-
-    def _map(self, label: str, using: str) -> dict:
-        if label not in self._maps:
-            model = get_plan().catalogs.get(label) or django.apps.apps.get_model(label)
-            related = [f.name for f in model._meta.concrete_fields if f.is_relation]
-            objects = model._base_manager.using(using).select_related(*related).iterator(chunk_size=2000)
-            self._maps[label] = {obj.pk: list(obj.natural_key()) for obj in objects}
-        return self._maps[label]
+def _with_natural_keys(rows: Iterable[tuple], columns: list[tuple[int, dict]]) -> Iterator[list]:
+    for row in rows:
+        row = list(row)
+        for i, keys in columns:
+            if row[i] is not None:
+                row[i] = keys[row[i]]
+        yield row
 
 
 def _audit(tenant, user, ip: str | None, stats: BackupStats) -> None:

@@ -16,7 +16,7 @@ from erp.personal_admin.storage import tenant_prefix
 from erp.personal_admin.tenancy import tenant_users
 
 from .idmap import IdMap
-from .registry import BackupPlan, FieldKind, FieldPlan
+from .registry import BackupPlan, FieldKind, FieldPlan, natural_key_index
 from .values import ValueProblem, value_converter
 
 Resolver = Callable[[Any], Any]
@@ -30,7 +30,7 @@ class References:
         self.id_maps: dict[str, IdMap] = {label: IdMap() for label in _ref_targets(plan)}
         self._warnings: Counter[tuple[str, str, str]] = Counter()
         self._users: dict[str, int] | None = None
-        self._catalogs: dict[str, dict[tuple, int | None]] = {}
+        self._catalogs: dict[str, dict[tuple, int]] = {}
 
     def warn(self, section: str, field: str, reason: str) -> None:
         self._warnings[(section, field, reason)] += 1
@@ -72,19 +72,16 @@ class References:
         return self._users.get(username)
 
     def _catalog(self, fp: FieldPlan) -> Callable[[Any], int | None]:
-        model = fp.field.related_model
-        cache = self._catalogs.setdefault(fp.target, {})
+        """Natural key -> id, from the whole catalog read once: memory is bounded by the
+        (global, shared) catalog, never by the file, and a key costs no query."""
+        if fp.target not in self._catalogs:
+            self._catalogs[fp.target] = natural_key_index(fp.field.related_model, self.using)
+        index = self._catalogs[fp.target]
 
         def lookup(key: Any) -> int | None:
             if type(key) is not list or not all(isinstance(part, (str, int)) for part in key):
                 raise ValueProblem(f"{key!r} is not a natural key (a list of texts and numbers)")
-            key = tuple(key)
-            if key not in cache:
-                try:
-                    cache[key] = model._default_manager.db_manager(self.using).get_by_natural_key(*key).pk
-                except (model.DoesNotExist, TypeError, ValueError):
-                    cache[key] = None
-            return cache[key]
+            return index.get(tuple(key))
 
         return lookup
 

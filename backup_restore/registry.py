@@ -85,6 +85,13 @@ class BackupPlan:
         return {plan.label: plan for plan in self.models}
 
 
+def natural_key_index(model, using: str, rows=None) -> dict[tuple, int]:
+    """``{natural key: pk}`` of a catalog (or of the given rows of it), FK targets joined in."""
+    related = [f.name for f in model._meta.concrete_fields if f.is_relation]
+    rows = model._base_manager.using(using) if rows is None else rows
+    return {tuple(obj.natural_key()): obj.pk for obj in rows.select_related(*related).iterator(chunk_size=2000)}
+
+
 @functools.cache
 def get_plan() -> BackupPlan:
     """The plan for the installed models (cached; reset when ``BACKUP_RESTORE`` changes)."""

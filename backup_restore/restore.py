@@ -92,9 +92,9 @@ def tenant_restore(
     try:
         with transaction.atomic(using=using), tenant_restore_lock(tenant, using):
             plan = get_plan()
-            _preflight(fileobj, tenant, plan, allow_other_tenant, progress)
+            present = _preflight(fileobj, tenant, plan, allow_other_tenant, progress)
             fileobj.seek(0)
-            _Restore(tenant, plan, summary, replace=replace, using=using, progress=progress).run(
+            _Restore(tenant, plan, summary, replace=replace, using=using, progress=progress, present=present).run(
                 iter_records(fileobj, limits=reader_limits())
             )
             if dry_run:
@@ -116,9 +116,11 @@ def tenant_restore(
         _audit(tenant, user, ip, summary, failure, time.monotonic() - started, size)
 
 
-def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool, progress) -> None:
-    """Read the whole file once, writing nothing: every format problem surfaces here."""
+def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool, progress) -> set[str]:
+    """Read the whole file once, writing nothing: every format problem surfaces here.
+    Returns the models the file has a section for."""
     rows = 0
+    present = set()
     for event in iter_records(fileobj, limits=reader_limits()):
         if type(event) is Row:
             rows += 1
@@ -126,8 +128,10 @@ def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: 
                 progress("checking", rows)
         elif type(event) is Section:
             SectionLoader.check_fields(plan, event)
+            present.add(event.model)
         elif type(event) is Header:
             _check_origin(event, tenant, allow_other_tenant)
+    return present
 
 
 def _check_origin(header: Header, tenant, allow_other_tenant: bool) -> None:
@@ -143,7 +147,10 @@ def _check_origin(header: Header, tenant, allow_other_tenant: bool) -> None:
 
 
 class _Restore:
-    def __init__(self, tenant, plan: BackupPlan, summary: RestoreSummary, *, replace: bool, using: str, progress):
+    def __init__(
+        self, tenant, plan: BackupPlan, summary: RestoreSummary, *, replace: bool, using: str, progress, present: set[str]
+    ):
+        self.present = present
         self.tenant = tenant
         self.plan = plan
         self.summary = summary
@@ -175,7 +182,11 @@ class _Restore:
             for deferred in loader.deferred:
                 deferred.apply(self.references)
         self._check_constraints(loaders)
-        self.summary.warnings = self.references.warning_lines()
+        self.summary.warnings = self.references.warning_lines() + [
+            f"{p.label}: the backup has no section for it; its existing rows were kept"
+            for p in self.plan.models
+            if p.restorable and p.label not in self.present
+        ]
 
     def _count(self, loader: SectionLoader) -> None:
         self.summary.sections[loader.label] = SectionCounts(loader.created, loader.matched, loader.skipped)
@@ -184,10 +195,12 @@ class _Restore:
             self.progress("restoring", self.summary.rows)
 
     def _delete_existing(self) -> None:
-        """Children first. ``_raw_delete`` issues one DELETE per table without loading rows:
-        the rows that point to them are deleted before them, so nothing cascades."""
+        """Replace what the file holds: the models it has a section for (a file without one,
+        e.g. older than the model, must not silently empty it). Children first:
+        ``_raw_delete`` issues one DELETE per table without loading rows, and the rows that
+        point to them are deleted before them, so nothing cascades."""
         for model_plan in reversed(self.plan.models):
-            if model_plan.restorable:
+            if model_plan.restorable and model_plan.label in self.present:
                 rows = model_plan.rows_of(self.tenant).using(self.using).order_by()
                 self.summary.deleted[model_plan.label] = rows._raw_delete(self.using)
 
