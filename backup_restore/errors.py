@@ -1,34 +1,112 @@
 """Errors of backup and restore, on top of the file-format errors of ``streaming``.
 
-Every error has a stable ``code``, a message a shop owner can act on, and where known the
-``line`` and ``section`` of the file. ``http_status`` maps each to the API's answer.
+One class per code, as DRF's ``exceptions.py`` does it: each carries its stable machine
+``code`` and a ``default_message``, and is raised with a message that says what to do and,
+where known, the ``line``, ``section`` and ``field`` of the file. Services know no HTTP:
+the API layer (``backup_restore.http.http_status``) maps classes to statuses.
+
+The tree::
+
+    BackupError                      streaming.errors: code, message, line, section
+    ├── BackupFormatError            the file is not a valid, complete backup (streaming.ErrorCode)
+    └── ServiceError                 raised by the Django side
+        ├── ExportError              raised by the download only
+        │   └── UnknownFormat          unknown_format        ?format= names no container (also a RequestError)
+        ├── RequestError             the request itself is malformed
+        │   ├── MissingFile            missing_file          no backup_file part
+        │   ├── InvalidFlag            invalid_flag          replace / dry_run not a boolean
+        │   ├── LengthRequired         length_required       chunked upload (no Content-Length)
+        │   └── UploadTooLarge         upload_too_large      over MAX_UPLOAD_BYTES
+        ├── InvalidBackupContent     the file is well-formed, but its content cannot be restored
+        │   ├── UnknownSection         unknown_section
+        │   ├── UnknownField           unknown_field
+        │   ├── MissingField           missing_field
+        │   ├── InvalidValue           invalid_value
+        │   └── RejectedByDatabase     rejected_by_database
+        ├── WrongTenant                wrong_tenant          a backup of another shop
+        ├── RestoreInProgress          restore_in_progress   another restore of the shop runs
+        └── RestoreFailed              restore_failed        server-side failure; nothing changed
+
+Which endpoint raises what is read off this tree (``backup_restore.schema``): classes under
+``ExportError`` belong to the download, everything else to the restore.
 """
+
+from __future__ import annotations
 
 from streaming.errors import BackupError, BackupFormatError, ErrorCode
 
 __all__ = [
     "BackupError",
     "BackupFormatError",
-    "BadRequest",
+    "ErrorCode",
+    "ExportError",
     "InvalidBackupContent",
+    "InvalidFlag",
+    "InvalidValue",
     "LengthRequired",
+    "MissingField",
+    "MissingFile",
+    "RejectedByDatabase",
+    "RequestError",
     "RestoreFailed",
     "RestoreInProgress",
     "ServiceError",
+    "UnknownField",
+    "UnknownFormat",
+    "UnknownSection",
     "UploadTooLarge",
     "WrongTenant",
-    "http_status",
+    "leaf_errors",
 ]
 
 
 class ServiceError(BackupError):
-    """An error raised by the Django side; ``status`` is the HTTP status the API answers with."""
+    """An error raised by the Django side. ``default_message`` is used when none is given."""
 
-    status = 400
+    default_message = "The backup or restore could not be done."
+
+    def __init__(
+        self, message: str | None = None, *, line: int | None = None, section: str | None = None
+    ) -> None:
+        super().__init__(message or self.default_message, line=line, section=section)
 
 
-class BadRequest(ServiceError):
-    code = "bad_request"
+class RequestError(ServiceError):
+    """The request is malformed; nothing was read or changed."""
+
+
+class ExportError(ServiceError):
+    """Raised by the download endpoint only."""
+
+
+class UnknownFormat(ExportError, RequestError):
+    code = "unknown_format"
+    default_message = "Unknown backup format."
+
+
+class MissingFile(RequestError):
+    code = "missing_file"
+    default_message = "Attach the backup file in the 'backup_file' field."
+
+
+class InvalidFlag(RequestError):
+    code = "invalid_flag"
+    default_message = "A flag must be true or false."
+
+
+class LengthRequired(RequestError):
+    """A chunked upload: Django reads no request body without a Content-Length."""
+
+    code = "length_required"
+    default_message = (
+        "Send the backup with a Content-Length header: Django does not read chunked uploads "
+        "(curl -F, browsers and most HTTP clients send one)."
+    )
+
+
+class UploadTooLarge(RequestError):
+    code = "upload_too_large"
+    default_message = "The file is larger than this server accepts for a restore."
 
 
 class InvalidBackupContent(ServiceError):
@@ -37,41 +115,48 @@ class InvalidBackupContent(ServiceError):
     code = "invalid_content"
 
 
-class RestoreFailed(ServiceError):
-    """Something outside the file went wrong (database down, disk full); nothing was changed."""
+class UnknownSection(InvalidBackupContent):
+    code = "unknown_section"
 
-    code = "restore_failed"
-    status = 500
+
+class UnknownField(InvalidBackupContent):
+    code = "unknown_field"
+
+
+class MissingField(InvalidBackupContent):
+    code = "missing_field"
+
+
+class InvalidValue(InvalidBackupContent):
+    code = "invalid_value"
+
+
+class RejectedByDatabase(InvalidBackupContent):
+    code = "rejected_by_database"
+    default_message = "The database refused the restored data. Nothing was changed."
 
 
 class WrongTenant(ServiceError):
     code = "wrong_tenant"
+    default_message = "The backup does not say which shop it belongs to."
 
 
 class RestoreInProgress(ServiceError):
     code = "restore_in_progress"
-    status = 409
+    default_message = "A restore of this shop is already running. Wait for it to finish, then try again."
 
 
-class UploadTooLarge(ServiceError):
-    code = "upload_too_large"
-    status = 413
+class RestoreFailed(ServiceError):
+    """Something outside the file went wrong (database down, disk full); nothing was changed."""
+
+    code = "restore_failed"
+    default_message = "The restore failed and was rolled back; nothing was changed."
 
 
-class LengthRequired(ServiceError):
-    """A chunked upload: Django reads no request body without a Content-Length."""
-
-    code = "length_required"
-    status = 411
-
-
-_FORMAT_STATUS = {
-    ErrorCode.TOO_LARGE: 413,
-    ErrorCode.NOT_A_BACKUP: 415,
-}
-
-
-def http_status(error: BackupError) -> int:
-    if isinstance(error, ServiceError):
-        return error.status
-    return _FORMAT_STATUS.get(error.code, 400)
+def leaf_errors(base: type[ServiceError] = ServiceError) -> list[type[ServiceError]]:
+    """The concrete error classes under ``base`` (those raised; each has its own code)."""
+    leaves = []
+    for cls in base.__subclasses__():
+        children = leaf_errors(cls)
+        leaves.extend(children if children else [cls])
+    return sorted(set(leaves), key=lambda cls: cls.code)

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the views: the download response, client IP, content negotiation."""
+"""HTTP plumbing shared by the views: error statuses, the download response, client IP, content negotiation."""
 
 from collections.abc import AsyncIterator, Iterator
 
@@ -7,7 +7,40 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from streaming import ErrorCode
+
+from .errors import (
+    BackupError,
+    BackupFormatError,
+    LengthRequired,
+    RestoreFailed,
+    RestoreInProgress,
+    ServiceError,
+    UploadTooLarge,
+)
+
 _DONE = object()
+
+# The one map from errors to HTTP statuses: by class (most specific first), then by format code.
+_STATUS_BY_CLASS: dict[type[BackupError], int] = {
+    LengthRequired: 411,
+    UploadTooLarge: 413,
+    RestoreInProgress: 409,
+    RestoreFailed: 500,
+}
+_STATUS_BY_FORMAT_CODE = {ErrorCode.TOO_LARGE: 413, ErrorCode.NOT_A_BACKUP: 415}
+
+
+def http_status(error: BackupError) -> int:
+    """The status the API answers ``error`` with: 400 unless the tables above say otherwise."""
+    for cls in type(error).__mro__:
+        if cls in _STATUS_BY_CLASS:
+            return _STATUS_BY_CLASS[cls]
+        if cls is ServiceError:
+            return 400
+    if isinstance(error, BackupFormatError):
+        return _STATUS_BY_FORMAT_CODE.get(error.code, 400)
+    return 400
 
 
 class AttachmentStream(StreamingHttpResponse):

@@ -25,7 +25,7 @@ from streaming import Header, Limits, Row, Section, SectionEnd, iter_records
 
 from .audit import audit_record
 from .conf import backup_settings
-from .errors import BackupError, InvalidBackupContent, RestoreFailed, WrongTenant
+from .errors import BackupError, RejectedByDatabase, RestoreFailed, WrongTenant
 from .locks import tenant_restore_lock
 from .references import References
 from .registry import BackupPlan, ModelPlan, get_plan
@@ -104,9 +104,7 @@ def tenant_restore(
         failure = exc
         raise
     except (IntegrityError, DataError) as exc:
-        failure = InvalidBackupContent(
-            f"The database refused the restored data ({exc}). Nothing was changed.", code="rejected_by_database"
-        )
+        failure = RejectedByDatabase(f"The database refused the restored data ({exc}). Nothing was changed.")
         raise failure from exc
     except Exception as exc:
         logger.exception("restore into %s failed", tenant.slug)

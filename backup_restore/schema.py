@@ -1,9 +1,9 @@
 """OpenAPI description of the backup/restore API (drf-spectacular), for ``/api/schema/``.
 
 Serializers here only *describe* bodies; the views never use them. The error codes of each
-status are derived from ``backup_restore.errors`` / ``streaming.ErrorCode`` where the code is
-a class default, and listed in ``RAISED_CODES`` where a call passes ``code="..."``;
-``tests/backup_restore/test_openapi.py`` checks both against the source and the live API.
+status are read off the error classes of ``backup_restore.errors`` and ``streaming.ErrorCode``,
+mapped by the API's own ``http_status``; ``tests/backup_restore/test_openapi.py`` checks them
+against the live API.
 """
 
 from __future__ import annotations
@@ -24,41 +24,11 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from streaming import Container, ErrorCode
 from streaming.errors import BackupFormatError
 
-from .errors import (
-    BadRequest,
-    InvalidBackupContent,
-    RestoreFailed,
-    RestoreInProgress,
-    ServiceError,
-    LengthRequired,
-    UploadTooLarge,
-    WrongTenant,
-    http_status,
-)
+from .errors import ExportError, leaf_errors
+from .http import http_status
 
 # -- which codes come with which status ---------------------------------------------------------
 
-# Codes passed explicitly (``SomeError(..., code="...")``) somewhere in backup_restore, with the
-# class that carries them (and so the status).
-RAISED_CODES: dict[str, type[ServiceError]] = {
-    "unknown_format": BadRequest,  # views: ?format= not one of the containers
-    "missing_file": BadRequest,  # views: no backup_file part
-    "invalid_flag": BadRequest,  # views: replace / dry_run not a boolean
-    "unknown_section": InvalidBackupContent,  # sections: a model this server does not restore
-    "unknown_field": InvalidBackupContent,  # sections: a field it does not know, or named twice
-    "missing_field": InvalidBackupContent,  # sections: a required field absent
-    "invalid_value": InvalidBackupContent,  # sections: a row value that cannot be restored
-    "rejected_by_database": InvalidBackupContent,  # restore: IntegrityError / DataError
-}
-BACKUP_ONLY_CODES = {"unknown_format"}
-# Error classes raised with their default code.
-DEFAULT_CODE_ERRORS: tuple[type[ServiceError], ...] = (
-    WrongTenant,
-    RestoreInProgress,
-    UploadTooLarge,
-    LengthRequired,
-    RestoreFailed,
-)
 # Codes of DRF / simplejwt exceptions, rendered in the same body by ``api_exception_handler``.
 AUTH_CODES = {
     401: (
@@ -84,25 +54,29 @@ def format_error_codes() -> dict[int, set[str]]:
     return by_status
 
 
-def restore_error_codes() -> dict[int, set[str]]:
-    codes = format_error_codes()
-    for code, cls in RAISED_CODES.items():
-        if code not in BACKUP_ONLY_CODES:
-            codes.setdefault(cls.status, set()).add(code)
-    for cls in DEFAULT_CODE_ERRORS:
-        codes.setdefault(cls.status, set()).add(cls.code)
-    for extra in (AUTH_CODES, PARSE_CODES):
-        for status, names in extra.items():
-            codes.setdefault(status, set()).update(names)
+def _service_codes(*, export: bool) -> dict[int, set[str]]:
+    """Codes of the service errors of one endpoint, read off the error tree (``errors.py``)."""
+    codes: dict[int, set[str]] = {}
+    for cls in leaf_errors():
+        if issubclass(cls, ExportError) == export:
+            codes.setdefault(http_status(cls()), set()).add(cls.code)
     return codes
+
+
+def _merge(*tables: dict[int, set[str] | tuple[str, ...]]) -> dict[int, set[str]]:
+    merged: dict[int, set[str]] = {}
+    for table in tables:
+        for status, names in table.items():
+            merged.setdefault(status, set()).update(names)
+    return merged
+
+
+def restore_error_codes() -> dict[int, set[str]]:
+    return _merge(format_error_codes(), _service_codes(export=False), AUTH_CODES, PARSE_CODES)
 
 
 def backup_error_codes() -> dict[int, set[str]]:
-    codes = {RAISED_CODES[code].status: {code} for code in BACKUP_ONLY_CODES}
-    for extra in (AUTH_CODES, THROTTLE_CODES):
-        for status, names in extra.items():
-            codes.setdefault(status, set()).update(names)
-    return codes
+    return _merge(_service_codes(export=True), AUTH_CODES, THROTTLE_CODES)
 
 
 # -- bodies ---------------------------------------------------------------------------------------

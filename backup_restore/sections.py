@@ -14,7 +14,7 @@ from django.db import connections, models
 from streaming import Section
 
 from .conf import backup_settings
-from .errors import InvalidBackupContent
+from .errors import InvalidValue, MissingField, UnknownField, UnknownSection
 from .references import References
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan
 from .values import ValueProblem, value_converter
@@ -30,20 +30,20 @@ class SectionLoader:
         """The section's model plan; unknown models and fields are refused, missing required ones too."""
         model_plan = plan.by_label.get(section.model)
         if model_plan is None:
-            raise InvalidBackupContent(
+            raise UnknownSection(
                 f"The backup has a section for {section.model!r}, which this system does not know.",
-                code="unknown_section", line=section.line, section=section.model,
+                line=section.line, section=section.model,
             )
         known = {f.name for f in model_plan.fields}
         if unknown := [name for name in section.fields if name not in known]:
-            raise InvalidBackupContent(
+            raise UnknownField(
                 f"Section {section.model} has fields that cannot be restored: {', '.join(map(str, unknown))}.",
-                code="unknown_field", line=section.line, section=section.model,
+                line=section.line, section=section.model,
             )
         if missing := [f.name for f in model_plan.fields if f.name not in section.fields and _required(f)]:
-            raise InvalidBackupContent(
+            raise MissingField(
                 f"Section {section.model} lacks required fields: {', '.join(missing)}.",
-                code="missing_field", line=section.line, section=section.model,
+                line=section.line, section=section.model,
             )
         return model_plan
 
@@ -187,10 +187,8 @@ class SectionLoader:
             if not isinstance(self.model._meta.get_field(name), (models.JSONField, models.FileField))
         ]
 
-    def _invalid(self, line: int, name: str, problem: str) -> InvalidBackupContent:
-        return InvalidBackupContent(
-            f"Row at line {line} of {self.label}: field {name!r} {problem}.", code="invalid_value", line=line, section=self.label
-        )
+    def _invalid(self, line: int, name: str, problem: str) -> InvalidValue:
+        return InvalidValue(f"Row at line {line} of {self.label}: field {name!r} {problem}.", line=line, section=self.label)
 
 
 class _Claims:

@@ -11,9 +11,9 @@ from rest_framework.views import APIView, exception_handler
 from streaming import Container
 
 from .conf import backup_settings
-from .errors import BackupError, BadRequest, LengthRequired, UploadTooLarge, http_status
+from .errors import BackupError, InvalidFlag, LengthRequired, MissingFile, UnknownFormat, UploadTooLarge
 from .export import backup_filename, tenant_backup_stream
-from .http import IgnoreAcceptHeader, attachment_stream, client_ip
+from .http import IgnoreAcceptHeader, attachment_stream, client_ip, http_status
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
 from .restore import tenant_restore
 from .schema import backup_schema, restore_schema
@@ -85,7 +85,7 @@ def _container(name: str) -> Container:
         return Container(name)
     except ValueError:
         choices = ", ".join(c.value for c in Container)
-        raise BadRequest(f"Unknown backup format {name!r}; choose one of: {choices}.", code="unknown_format") from None
+        raise UnknownFormat(f"Unknown backup format {name!r}; choose one of: {choices}.") from None
 
 
 class RestoreView(BackupAPIView):
@@ -99,7 +99,7 @@ class RestoreView(BackupAPIView):
         _check_declared_size(request)
         upload = request.FILES.get("backup_file")
         if upload is None:
-            raise BadRequest("Attach the backup file in the 'backup_file' field.", code="missing_file")
+            raise MissingFile()
         summary = tenant_restore(
             tenant=request_membership(request).tenant,
             fileobj=upload,
@@ -117,7 +117,7 @@ def _flag(data, name: str) -> bool:
         return True
     if value in {"false", "0", "no", "off", ""}:
         return False
-    raise BadRequest(f"{name!r} must be true or false, not {value!r}.", code="invalid_flag")
+    raise InvalidFlag(f"{name!r} must be true or false, not {value!r}.")
 
 
 def _check_declared_size(request) -> None:
@@ -125,10 +125,7 @@ def _check_declared_size(request) -> None:
     also counts what actually arrives, in case a client sends more than it declared."""
     declared = request.META.get("CONTENT_LENGTH")
     if not declared:
-        raise LengthRequired(
-            "Send the backup with a Content-Length header: Django does not read chunked uploads "
-            "(curl -F, browsers and most HTTP clients send one)."
-        )
+        raise LengthRequired()
     if int(declared) > backup_settings.MAX_UPLOAD_BYTES:
         raise UploadTooLarge(_too_large_message())
     request._request.upload_handlers = [SizeLimitedUploadHandler(request._request)]

@@ -2,18 +2,16 @@
 
 * ``/api/schema/`` parses and validates as OpenAPI 3; ``/api/docs/`` renders (assets served
   locally when drf-spectacular-sidecar is installed).
-* The error codes documented per status are exactly those the code can raise: every
-  ``BackupError`` construction in ``backup_restore`` (found by reading the source) and every
-  ``streaming.ErrorCode``, each under the status the API maps it to.
+* The error codes documented per status are exactly the error classes of
+  ``backup_restore.errors`` and every ``streaming.ErrorCode``, each under the status the API
+  layer maps it to.
 * Real requests that fail in each documented way answer a body that validates against the
   schema documented for that status (and successful ones against theirs).
 """
 
-import ast
 import copy
 import importlib.util
 import json
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -21,8 +19,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-import backup_restore
 from backup_restore import errors as error_module
+from backup_restore.http import http_status
 from backup_restore.schema import AUTH_CODES, PARSE_CODES, THROTTLE_CODES
 from streaming import ErrorCode, encode_line
 from tests.conftest import PASSWORD, client_for
@@ -137,61 +135,49 @@ def test_docs_page_renders_and_points_at_the_schema(client):
     assert "cdn.jsdelivr" not in html and "/static/drf_spectacular_sidecar/" in html
 
 
-# -- documented codes == codes in the source --------------------------------------------------
+# -- documented codes == the error classes ---------------------------------------------------
 
 
-def _error_classes() -> dict[str, type]:
-    return {
-        name: cls
-        for name, cls in vars(error_module).items()
-        if isinstance(cls, type) and issubclass(cls, error_module.ServiceError)
-    }
-
-
-def raised_in_source() -> dict[str, int]:
-    """code -> status of every ``SomeServiceError(...)`` call in backup_restore/*.py (AST)."""
-    classes = _error_classes()
-    found: dict[str, int] = {}
-    for path in Path(backup_restore.__file__).parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in classes):
-                continue
-            cls = classes[node.func.id]
-            if cls is error_module.ServiceError:
-                continue
-            code = next((kw.value for kw in node.keywords if kw.arg == "code"), None)
-            if code is None:
-                name = cls.code
-            else:
-                assert isinstance(code, ast.Constant), f"{path}:{node.lineno}: code must be a literal to be documented"
-                name = code.value
-            assert found.get(name, cls.status) == cls.status, f"{name} raised with two statuses"
-            found[name] = cls.status
-    return found
-
-
-def expected_codes(extra: tuple[dict[int, tuple[str, ...]], ...], source: dict[str, int]) -> dict[int, set[str]]:
+def expected_codes(classes, *extra: dict[int, tuple[str, ...]]) -> dict[int, set[str]]:
     codes: dict[int, set[str]] = {}
-    for name, status in source.items():
-        codes.setdefault(status, set()).add(name)
+    for cls in classes:
+        codes.setdefault(http_status(cls()), set()).add(cls.code)
     for mapping in extra:
         for status, names in mapping.items():
             codes.setdefault(status, set()).update(names)
     return codes
 
 
-def test_restore_codes_are_exactly_those_the_code_can_raise(spec):
-    source = {k: v for k, v in raised_in_source().items() if k != "unknown_format"}  # unknown_format: backup only
+def test_every_error_class_has_its_own_code():
+    leaves = error_module.leaf_errors()
+    codes = [cls.code for cls in leaves]
+    assert len(codes) == len(set(codes)) and "backup_error" not in codes
+    assert not set(codes) & {str(code) for code in ErrorCode}
+
+
+def test_statuses_live_in_the_api_layer_only():
+    assert http_status(error_module.LengthRequired()) == 411
+    assert http_status(error_module.UploadTooLarge()) == 413
+    assert http_status(error_module.RestoreInProgress()) == 409
+    assert http_status(error_module.RestoreFailed()) == 500
+    assert http_status(error_module.InvalidValue("x")) == 400
+    assert http_status(error_module.BackupFormatError(ErrorCode.TOO_LARGE, "")) == 413
+    assert http_status(error_module.BackupFormatError(ErrorCode.NOT_A_BACKUP, "")) == 415
+    assert not any(hasattr(cls, "status") for cls in error_module.leaf_errors())
+
+
+def test_restore_codes_are_exactly_the_error_classes(spec):
+    restore_classes = [c for c in error_module.leaf_errors() if not issubclass(c, error_module.ExportError)]
+    expected = expected_codes(restore_classes, AUTH_CODES, PARSE_CODES)
     for code in ErrorCode:
-        source[str(code)] = error_module.http_status(error_module.BackupFormatError(code, ""))
-    assert source[ErrorCode.TOO_LARGE] == 413 and source[ErrorCode.NOT_A_BACKUP] == 415
-    assert documented_codes(spec, RESTORE, "post") == expected_codes((AUTH_CODES, PARSE_CODES), source)
+        expected.setdefault(http_status(error_module.BackupFormatError(code, "")), set()).add(str(code))
+    assert documented_codes(spec, RESTORE, "post") == expected
 
 
-def test_backup_codes_are_exactly_those_the_code_can_raise(spec):
-    assert raised_in_source()["unknown_format"] == 400
-    expected = expected_codes((AUTH_CODES, THROTTLE_CODES), {"unknown_format": 400})
-    assert documented_codes(spec, BACKUP, "get") == expected
+def test_backup_codes_are_exactly_the_error_classes(spec):
+    export_classes = [c for c in error_module.leaf_errors() if issubclass(c, error_module.ExportError)]
+    assert error_module.UnknownFormat in export_classes
+    assert documented_codes(spec, BACKUP, "get") == expected_codes(export_classes, AUTH_CODES, THROTTLE_CODES)
 
 
 # -- live answers validate against what is documented -----------------------------------------
