@@ -1,6 +1,7 @@
 """OpenAPI description of the backup/restore API (drf-spectacular), for ``/api/schema/``.
 
-Serializers here only *describe* bodies; the views never use them. The error codes of each
+Serializers here only *describe* bodies, except the restore form (``serializers.py``), which
+the view validates with. The error codes of each
 status are read off the error classes of ``backup_restore.errors`` and ``streaming.ErrorCode``,
 mapped by the API's own ``http_status``; ``tests/backup_restore/test_openapi.py`` checks them
 against the live API.
@@ -26,6 +27,7 @@ from streaming.errors import BackupFormatError
 
 from .errors import ExportError, leaf_errors
 from .http import http_status
+from .serializers import RestoreUploadSerializer
 
 # -- which codes come with which status ---------------------------------------------------------
 
@@ -142,22 +144,6 @@ class RestoreSummarySerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Things restored differently, e.g. stored file names that were cleared."
     )
     rows = serializers.IntegerField(help_text="Rows read from the file.")
-
-
-class RestoreUploadSerializer(serializers.Serializer):
-    backup_file = serializers.FileField(
-        help_text="The backup: .ndjson.zst, .ndjson or .json (also gzip). The format is detected from the bytes. "
-        "Send it with a Content-Length (multipart as curl -F or a browser sends it); a chunked body is not read."
-    )
-    replace = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="true: delete the shop's restorable data first, then insert the backup. false (merge): keep "
-        "existing rows, matched by natural key, and add the rest. Accepts true/false, 1/0, yes/no, on/off.",
-    )
-    dry_run = serializers.BooleanField(
-        required=False, default=False, help_text="Do the whole restore, answer the summary, and roll it back."
-    )
 
 
 Error401 = _error_body("AuthError", set(AUTH_CODES[401]), "Missing, malformed or expired access token.")

@@ -17,6 +17,7 @@ from .http import IgnoreAcceptHeader, attachment_stream, client_ip, http_status
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
 from .restore import tenant_restore
 from .schema import backup_schema, restore_schema
+from .serializers import RestoreUploadSerializer
 
 
 class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
@@ -33,17 +34,19 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
         return super().receive_data_chunk(raw_data, start)
 
 
-def error_body(code: str, message: str, line: int | None = None, section: str | None = None) -> dict:
-    return {"ok": False, "error": {"code": code, "message": message, "line": line, "section": section}}
+def error_body(error: dict) -> dict:
+    """The one error shape of these endpoints: ``{"ok": false, "error": {code, message, line, section}}``."""
+    return {"ok": False, "error": error}
 
 
 def api_exception_handler(exc, context):
-    """Every error of these endpoints in one shape: ``{"ok": false, "error": {...}}``."""
+    """Every error of these endpoints in one shape, DRF's and simplejwt's included."""
     if isinstance(exc, BackupError):
-        return Response({"ok": False, "error": exc.to_dict()}, status=http_status(exc))
+        return Response(error_body(exc.to_dict()), status=http_status(exc))
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
-        response.data = error_body(*_code_and_message(exc))
+        code, message = _code_and_message(exc)
+        response.data = error_body({"code": code, "message": message, "line": None, "section": None})
     return response
 
 
@@ -97,27 +100,27 @@ class RestoreView(BackupAPIView):
     @restore_schema
     def post(self, request):
         _check_declared_size(request)
-        upload = request.FILES.get("backup_file")
-        if upload is None:
-            raise MissingFile()
+        form = _valid_form(request.data)
         summary = tenant_restore(
             tenant=request_membership(request).tenant,
-            fileobj=upload,
-            replace=_flag(request.data, "replace"),
-            dry_run=_flag(request.data, "dry_run"),
+            fileobj=form["backup_file"],
+            replace=form["replace"],
+            dry_run=form["dry_run"],
             user=request.user,
             ip=client_ip(request),
         )
         return Response(summary.to_dict())
 
 
-def _flag(data, name: str) -> bool:
-    value = str(data.get(name, "false")).strip().lower()
-    if value in {"true", "1", "yes", "on"}:
-        return True
-    if value in {"false", "0", "no", "off", ""}:
-        return False
-    raise InvalidFlag(f"{name!r} must be true or false, not {value!r}.")
+def _valid_form(data) -> dict:
+    """The restore form, parsed once by the serializer the schema documents."""
+    form = RestoreUploadSerializer(data=data)
+    if form.is_valid():
+        return form.validated_data
+    if "backup_file" in form.errors:
+        raise MissingFile()
+    name = next(iter(form.errors))
+    raise InvalidFlag(f"{name!r} must be true or false, not {str(data.get(name))!r}.")
 
 
 def _check_declared_size(request) -> None:
