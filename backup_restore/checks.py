@@ -2,11 +2,11 @@
 
 from django.core.checks import Warning, register
 
+from .registry import get_plan
+
 
 @register()
 def unclassified_models(app_configs, **kwargs) -> list[Warning]:
-    from .registry import get_plan
-
     return [
         Warning(
             f"{label} is not covered by tenant backups: {reason}.",

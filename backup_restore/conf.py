@@ -10,10 +10,11 @@ Read them through ``backup_settings.NAME``; the values follow ``override_setting
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
 
-GiB = 1024**3
-MiB = 1024**2
+from streaming import Limits
+from streaming.limits import GiB
+
+_READER = Limits()  # the reader's own defaults: one definition of each limit
 
 DEFAULTS: dict[str, Any] = {
     # The model that *is* a tenant; every model reaching it through non-null FKs is tenant data.
@@ -52,10 +53,10 @@ DEFAULTS: dict[str, Any] = {
     # Restore: rows per bulk_create, and the limits that keep a hostile file from exhausting the host.
     "RESTORE_BATCH_SIZE": 2000,
     "MAX_UPLOAD_BYTES": 8 * GiB,
-    "MAX_DECOMPRESSED_BYTES": 64 * GiB,
-    "MAX_ZSTD_WINDOW_BYTES": 32 * MiB,
-    "MAX_LINE_BYTES": 16 * MiB,
-    "MAX_JSON_DEPTH": 254,
+    "MAX_DECOMPRESSED_BYTES": _READER.max_decompressed_bytes,
+    "MAX_ZSTD_WINDOW_BYTES": _READER.max_window_size,
+    "MAX_LINE_BYTES": _READER.max_line_bytes,
+    "MAX_JSON_DEPTH": _READER.max_depth,
     # SQLite only: folder of the per-tenant restore lock files (default: <MEDIA_ROOT>/../locks).
     "LOCK_DIR": None,
 }
@@ -73,11 +74,11 @@ class BackupSettings:
 backup_settings = BackupSettings()
 
 
-def _reset_plan(*, setting: str, **kwargs: Any) -> None:
-    if setting == "BACKUP_RESTORE":
-        from .registry import get_plan
-
-        get_plan.cache_clear()
-
-
-setting_changed.connect(_reset_plan)
+def reader_limits() -> Limits:
+    """The limits every read of a backup applies, from the settings above."""
+    return Limits(
+        max_decompressed_bytes=backup_settings.MAX_DECOMPRESSED_BYTES,
+        max_window_size=backup_settings.MAX_ZSTD_WINDOW_BYTES,
+        max_line_bytes=backup_settings.MAX_LINE_BYTES,
+        max_depth=backup_settings.MAX_JSON_DEPTH,
+    )

@@ -22,6 +22,7 @@ from enum import StrEnum
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import models
 
 from .conf import backup_settings
@@ -254,3 +255,12 @@ def _with_deferred(plan: ModelPlan, deferred: set[tuple[str, str]]) -> ModelPlan
     return ModelPlan(
         plan.label, plan.model, fields, plan.tenant_lookup, plan.tenant_field, plan.restorable, plan.natural_key, plan.omitted
     )
+
+
+def _reset_plan(*, setting: str, **kwargs) -> None:
+    """The plan follows ``override_settings(BACKUP_RESTORE=...)`` in tests."""
+    if setting == "BACKUP_RESTORE":
+        get_plan.cache_clear()
+
+
+setting_changed.connect(_reset_plan)

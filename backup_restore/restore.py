@@ -21,10 +21,10 @@ from typing import Any, BinaryIO
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, DataError, IntegrityError, connections, transaction
 
-from streaming import Header, Limits, Row, Section, SectionEnd, iter_records
+from streaming import Header, Row, Section, SectionEnd, iter_records
 
 from .audit import audit_record
-from .conf import backup_settings
+from .conf import reader_limits
 from .errors import BackupError, RejectedByDatabase, RestoreFailed, WrongTenant
 from .locks import tenant_restore_lock
 from .references import References
@@ -55,15 +55,6 @@ class RestoreSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": True, **asdict(self)}
-
-
-def reader_limits() -> Limits:
-    return Limits(
-        max_decompressed_bytes=backup_settings.MAX_DECOMPRESSED_BYTES,
-        max_window_size=backup_settings.MAX_ZSTD_WINDOW_BYTES,
-        max_line_bytes=backup_settings.MAX_LINE_BYTES,
-        max_depth=backup_settings.MAX_JSON_DEPTH,
-    )
 
 
 def tenant_restore(

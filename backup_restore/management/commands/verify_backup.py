@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from streaming import BackupFormatError, verify
 
-from backup_restore.restore import reader_limits
+from backup_restore.conf import reader_limits
 
 
 class Command(BaseCommand):
