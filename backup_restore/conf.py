@@ -17,8 +17,25 @@ from streaming.limits import GiB
 _READER = Limits()  # the reader's own defaults: one definition of each limit
 
 DEFAULTS: dict[str, Any] = {
-    # The model that *is* a tenant; every model reaching it through non-null FKs is tenant data.
+    # The host ERP, reached only through backup_restore/tenancy.py. The model that *is* a tenant
+    # (with slug, name and uuid); every model reaching it through non-null FKs is tenant data.
     "TENANT_MODEL": "personal_admin.Tenant",
+    # user -> object with .tenant and .role (None for users of no shop).
+    "MEMBERSHIP": "erp.personal_admin.tenancy.membership_for",
+    # tenant -> queryset of the shop's user accounts.
+    "TENANT_USERS": "erp.personal_admin.tenancy.tenant_users",
+    # tenant uuid -> the storage prefix of the shop's files.
+    "TENANT_FILE_PREFIX": "erp.personal_admin.storage.tenant_prefix",
+    # The shop's audit log, and which of its fields hold each part of an entry.
+    "AUDIT_MODEL": "personal_admin.Bitacora",
+    "AUDIT_FIELDS": {
+        "tenant": "tenant",
+        "user": "usuario",
+        "action": "accion",
+        "module": "modulo",
+        "details": "descripcion",
+        "ip": "ip",
+    },
     # Whole apps that hold no shop data, with the reason (the completeness check requires one).
     "EXCLUDED_APPS": {
         "admin": "Django admin history: framework data, not shop data",

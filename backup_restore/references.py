@@ -12,11 +12,9 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 
-from erp.personal_admin.storage import tenant_prefix
-from erp.personal_admin.tenancy import tenant_users
-
 from .idmap import IdMap
 from .registry import BackupPlan, FieldKind, FieldPlan, natural_key_index
+from .tenancy import tenant_file_prefix, tenant_users
 from .values import ValueProblem, value_converter
 
 Resolver = Callable[[Any], Any]
@@ -87,7 +85,7 @@ class References:
 
     def _file(self, section: str, fp: FieldPlan) -> Resolver:
         convert = value_converter(fp.field)
-        prefix = tenant_prefix(self.tenant.uuid)
+        prefix = tenant_file_prefix(self.tenant)
 
         def resolve(value: Any) -> Any:
             name = convert(value)

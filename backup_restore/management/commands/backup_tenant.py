@@ -4,10 +4,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from erp.personal_admin.models import Tenant
 from streaming import Container
 
 from backup_restore.export import BackupStats, backup_filename, tenant_backup_stream
+from backup_restore.tenancy import tenant_by_slug
 
 from ._progress import progress_bar
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
     def handle(self, *args, slug, output, format, no_progress, **options):
-        tenant = Tenant.objects.filter(slug=slug).first()
+        tenant = tenant_by_slug(slug)
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
         container = Container(format)

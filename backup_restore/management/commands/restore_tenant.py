@@ -1,10 +1,9 @@
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
-from erp.personal_admin.models import Tenant
-
 from backup_restore.errors import BackupError
 from backup_restore.restore import tenant_restore
+from backup_restore.tenancy import tenant_by_slug
 
 from ._progress import progress_bar
 
@@ -26,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
     def handle(self, *args, slug, file, replace, dry_run, allow_other_tenant, no_progress, **options):
-        tenant = Tenant.objects.filter(slug=slug).first()
+        tenant = tenant_by_slug(slug)
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
         try:
