@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .tables import LABELS, OPS_EXPORT, OPS_RESTORE, engines, figure, runs_of
+from .measurements import Results, SizeResult
+from .stats import MB
+from .steps import EXPORT_CHART, RESTORE_CHART, Step, charted
 
-MB = 1_000_000
 CHARTS = {
-    "export_time.png": ("Export: wall time", OPS_EXPORT, "wall_s", 1, "seconds"),
-    "export_memory.png": ("Export: peak RSS", OPS_EXPORT, "peak_rss_bytes", MB, "MB"),
-    "restore_time.png": ("Restore: wall time", OPS_RESTORE, "wall_s", 1, "seconds"),
-    "restore_memory.png": ("Restore: peak RSS", OPS_RESTORE, "peak_rss_bytes", MB, "MB"),
+    "export_time.png": ("Export: wall time", EXPORT_CHART, "wall_s", 1, "seconds"),
+    "export_memory.png": ("Export: peak RSS", EXPORT_CHART, "peak_rss_bytes", MB, "MB"),
+    "restore_time.png": ("Restore: wall time", RESTORE_CHART, "wall_s", 1, "seconds"),
+    "restore_memory.png": ("Restore: peak RSS", RESTORE_CHART, "peak_rss_bytes", MB, "MB"),
 }
-STYLES = {"export_cli": "o-", "export_http": "s--", "dumpdata": "^:", "restore_replace": "o-", "restore_empty": "s--", "loaddata": "^:"}
 
 
-def write_charts(data: dict, folder: Path) -> list[Path]:
+def write_charts(data: Results, folder: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -28,17 +28,17 @@ def write_charts(data: dict, folder: Path) -> list[Path]:
     return written
 
 
-def _chart(data: dict, path: Path, title: str, ops: tuple[str, ...], key: str, scale: float, unit: str) -> None:
+def _chart(data: Results, path: Path, title: str, chart: str, key: str, scale: float, unit: str) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    names = engines(data)
+    names = data.engines()
     fig, axes = plt.subplots(1, max(1, len(names)), figsize=(6 * max(1, len(names)), 4.5), squeeze=False)
     for ax, engine in zip(axes[0], names):
-        for op in ops:
-            _series(ax, runs_of(data, engine), op, key, scale)
+        for step in charted(chart):
+            _series(ax, data.runs_of(engine), step, key, scale)
         ax.set(title=f"{title} — {engine}", xlabel="tenant rows", ylabel=unit, xscale="log")
-        ax.set_xticks([run["rows"] for run in runs_of(data, engine)])
+        ax.set_xticks([run.rows for run in data.runs_of(engine)])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         if key == "wall_s":
@@ -54,14 +54,14 @@ def _chart(data: dict, path: Path, title: str, ops: tuple[str, ...], key: str, s
     plt.close(fig)
 
 
-def _series(ax, runs: list[dict], op: str, key: str, scale: float) -> None:
+def _series(ax, runs: list[SizeResult], step: Step, key: str, scale: float) -> None:
     xs, mid, low, high = [], [], [], []
     for run in runs:
-        s = figure(run, op, key)
-        if s["median"] is not None:
-            xs.append(run["rows"])
-            mid.append(s["median"] / scale)
-            low.append((s["median"] - s["min"]) / scale)
-            high.append((s["max"] - s["median"]) / scale)
+        s = run.figure(step, key)
+        if s.median is not None:
+            xs.append(run.rows)
+            mid.append(s.median / scale)
+            low.append((s.median - s.min) / scale)
+            high.append((s.max - s.median) / scale)
     if xs:
-        ax.errorbar(xs, mid, yerr=[low, high], fmt=STYLES.get(op, "o-"), capsize=3, label=LABELS.get(op, op))
+        ax.errorbar(xs, mid, yerr=[low, high], fmt=step.style, capsize=3, label=step.label)

@@ -66,7 +66,7 @@ def _int_list(text: str) -> list[int]:
 
 def _run(args: argparse.Namespace) -> int:
     from .machine import describe
-    from .results import ResultsLog
+    from .measurements import ResultsLog
     from .runner import RunConfig, execute
 
     pg_url = admin_url_from(args.pg_url or os.environ.get("DATABASE_URL"))
@@ -86,11 +86,11 @@ def _run(args: argparse.Namespace) -> int:
     machine = describe(pg_url if "postgres" in config.dbs else None)
     log = ResultsLog(config.out / "results.json", config=config.as_dict(), machine=machine, command=["python", "-m", "benchmarks", *sys.argv[1:]])
     if args.quick and args.db is None and "postgres" not in config.dbs:
-        log.data["notes"].append("PostgreSQL not reachable: quick run on SQLite only.")
+        log.results.notes.append("PostgreSQL not reachable: quick run on SQLite only.")
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     status = execute(config, log)
     print(f"{status}: {config.out}/report.md", file=sys.stderr)
-    return 0 if status == "complete" and not any(r["errors"] for r in log.data["runs"]) else 1
+    return 0 if status == "complete" and not any(r.errors for r in log.results.runs) else 1
 
 
 def _exit_on_sigterm(signum, frame) -> None:
@@ -125,7 +125,7 @@ def _with_repeats(config, args: argparse.Namespace):
 
 def _plan(args: argparse.Namespace) -> int:
     from .plan import predict, render
-    from .results import load, newest
+    from .measurements import load, newest
 
     path = args.results or newest(RESULTS_DIR)
     if path is None:
@@ -133,12 +133,12 @@ def _plan(args: argparse.Namespace) -> int:
     if args.bitacora_share is not None and not 0 <= args.bitacora_share < 1:
         raise SystemExit("--bitacora-share must be in [0, 1)")
     data = load(path)
-    print(render(predict(data, args.rows, args.bitacora_share), f"{path} ({data['started_at']}, {data['status']})"))
+    print(render(predict(data, args.rows, args.bitacora_share), f"{path} ({data.started_at}, {data.status})"))
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
     from .publish import publish
-    from .results import load
+    from .measurements import load
 
     return 0 if publish(load(args.results), args.results.parent) else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import fmean, linear_regression
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,15 +20,8 @@ def linear_fit(points: list[tuple[float, float]]) -> Line | None:
     points = [(x, y) for x, y in points if x is not None and y is not None]
     if not points:
         return None
-    xs = {x for x, _ in points}
-    if len(xs) == 1:
-        x = next(iter(xs))
-        mean_y = sum(y for _, y in points) / len(points)
-        return Line(0.0, mean_y / x if x else 0.0)
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    sxx = sum((x - mean_x) ** 2 for x, _ in points)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in points)
-    slope = sxy / sxx
-    return Line(mean_y - slope * mean_x, slope)
+    xs, ys = zip(*points)
+    if len(set(xs)) == 1:
+        return Line(0.0, fmean(ys) / xs[0] if xs[0] else 0.0)
+    slope, intercept = linear_regression(xs, ys)
+    return Line(intercept, slope)

@@ -16,13 +16,14 @@ import httpx
 import psutil
 
 from . import procs
-from .sampler import RssSampler
+from .probes import HOST, RssSampler, free_port
 from .site import REPO, Site
 
 BENCH_USER = "bench_owner"
 SERVER_TIMEOUT_S = 7200
 READY_TIMEOUT_S = 60
 CHUNK_BYTES = 1 << 16
+SAMPLE_INTERVAL_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,23 +38,17 @@ class HttpDownload:
     server_tree_sampled_peak_rss_bytes: int
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def measure_download(site: Site, *, password: str, target: Path, log_stem: Path) -> tuple[HttpDownload, procs.ProcessCost]:
     """Start a server, download the backup as ``bench_owner`` into ``target``, stop the server."""
     port = free_port()
     argv = site.module(
-        "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+        "gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", "1",
         "--worker-class", "sync", "--timeout", str(SERVER_TIMEOUT_S), "--log-level", "warning",
     )
     server = procs.start(argv, env=site.env(), cwd=REPO, log_stem=log_stem)
     try:
         _wait_ready(server, port, log_stem)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(SERVER_TIMEOUT_S, connect=10)) as client:
+        with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=httpx.Timeout(SERVER_TIMEOUT_S, connect=10)) as client:
             token = _token(client, password)
             download = _download(client, server, token, target)
     finally:
@@ -67,7 +62,7 @@ def _wait_ready(server: int, port: int, log_stem: Path) -> None:
         if not _alive(server):
             raise procs.StepFailed(f"gunicorn exited before serving: {procs.tail(Path(f'{log_stem}.err'))}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection((HOST, port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
@@ -86,8 +81,7 @@ def _download(client: httpx.Client, server_pid: int, token: str, target: Path) -
     worker = _worker(server_pid)
     cpu_before = _cpu(worker)
     received = 0
-    with RssSampler(server_pid) as sampler:
-        rss_before = sampler.peak_worker
+    with RssSampler(server_pid, interval=SAMPLE_INTERVAL_S, tree=True) as sampler:
         started = time.perf_counter()
         first_byte = None
         headers = {"Authorization": f"Bearer {token}"}
@@ -106,8 +100,8 @@ def _download(client: httpx.Client, server_pid: int, token: str, target: Path) -
         bytes=received,
         status=status,
         server_cpu_s=_cpu(worker) - cpu_before,
-        server_rss_before_bytes=rss_before,
-        server_sampled_peak_rss_bytes=sampler.peak_worker,
+        server_rss_before_bytes=sampler.baseline,
+        server_sampled_peak_rss_bytes=sampler.peak,
         server_tree_sampled_peak_rss_bytes=sampler.peak_tree,
     )
 

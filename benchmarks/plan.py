@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from statistics import median as _median
 
 from .fit import Line, linear_fit
-from .tables import engines, figure, points, runs_of
-from .tables import median as run_median
+from .measurements import Measurement, Results, SizeResult, points
+from .steps import EXPORT_CLI, EXPORT_HTTP, RESTORE_EMPTY, RESTORE_REPLACE, VERIFY, Step
 
 READ_PASSES = 2
 FAR_FACTOR = 10
@@ -48,53 +48,53 @@ class Prediction:
     warnings: list[str]
 
 
-def predict(data: dict, rows: int, bitacora_share: float | None = None) -> list[Prediction]:
+def predict(data: Results, rows: int, bitacora_share: float | None = None) -> list[Prediction]:
     """One prediction per database present in ``data``."""
     found = []
-    for engine in engines(data):
-        runs = [r for r in runs_of(data, engine) if r.get("summary")]
+    for engine in data.engines():
+        runs = [r for r in data.runs_of(engine) if r.summary]
         if runs:
             found.append(_predict_engine(engine, runs, rows, bitacora_share))
     return found
 
 
-def _predict_engine(engine: str, runs: list[dict], rows: int, share: float | None) -> Prediction:
-    measured_share = _median_of([r["dataset"].get("bitacora_share") for r in runs])
+def _predict_engine(engine: str, runs: list[SizeResult], rows: int, share: float | None) -> Prediction:
+    measured_share = _median_of([r.dataset.bitacora_share for r in runs])
     share = measured_share if share is None else share
     inserted = rows * (1 - (share or 0)) * (_insert_factor(runs) or 1)
     estimates = [
-        _scaled(runs, "export_cli", "wall_s", "rows", rows, "export time (backup_tenant)", "s"),
-        _memory(runs, "export_cli", "rows", rows, "export peak RSS (backup_tenant)"),
-        _scaled(runs, "export_http", "wall_s", "rows", rows, "export time over HTTP (client)", "s"),
-        _memory(runs, "export_http", "rows", rows, "web server peak RSS (HTTP export)"),
-        _proportional(runs, "export_cli", "file_bytes", rows, "backup file size (.ndjson.zst)"),
-        _proportional(runs, "export_cli", "uncompressed_bytes", rows, "uncompressed size"),
+        _scaled(runs, EXPORT_CLI, "wall_s", "rows", rows, "export time (backup_tenant)", "s"),
+        _memory(runs, EXPORT_CLI, "rows", rows, "export peak RSS (backup_tenant)"),
+        _scaled(runs, EXPORT_HTTP, "wall_s", "rows", rows, "export time over HTTP (client)", "s"),
+        _memory(runs, EXPORT_HTTP, "rows", rows, "web server peak RSS (HTTP export)"),
+        _proportional(runs, EXPORT_CLI, "file_bytes", rows, "backup file size (.ndjson.zst)"),
+        _proportional(runs, EXPORT_CLI, "uncompressed_bytes", rows, "uncompressed size"),
         *(_restore_time(runs, op, rows, inserted, label) for op, label in _RESTORES),
         *(_memory(runs, op, "inserted_rows", inserted, f"{label} peak RSS") for op, label in _RESTORES),
         Estimate("rows inserted by restore", inserted, inserted, inserted, "rows"),
     ]
-    sizes = sorted({r["rows"] for r in runs})
+    sizes = sorted({r.rows for r in runs})
     return Prediction(engine, rows, share, measured_share, sizes, [e for e in estimates if e], _warnings(rows, sizes, share, measured_share))
 
 
-_RESTORES = (("restore_replace", "restore --replace"), ("restore_empty", "restore into empty tenant"))
+_RESTORES = ((RESTORE_REPLACE, "restore --replace"), (RESTORE_EMPTY, "restore into empty tenant"))
 
 
-def _scaled(runs: list[dict], op: str, y_key: str, x_key: str, x: float, what: str, unit: str) -> Estimate | None:
+def _scaled(runs: list[SizeResult], op: Step, y_key: str, x_key: str, x: float, what: str, unit: str) -> Estimate | None:
     line = linear_fit(points(runs, op, x_key, y_key))
     if line is None:
         return None
     return _with_range(what, unit, line, _per_size(runs, op, x_key, y_key), x)
 
 
-def _memory(runs: list[dict], op: str, x_key: str, x: float, what: str) -> Estimate | None:
+def _memory(runs: list[SizeResult], op: Step, x_key: str, x: float, what: str) -> Estimate | None:
     line = _scaled(runs, op, "peak_rss_bytes", x_key, x, what, "bytes")
     if line is None:
         return None
     medians = sorted(
-        (size, figure(run, op, "peak_rss_bytes")["median"])
+        (size, run.median(op, "peak_rss_bytes"))
         for run in runs
-        if (size := run_median(run, op, x_key)) and figure(run, op, "peak_rss_bytes")["median"] is not None
+        if (size := run.median(op, x_key)) and run.median(op, "peak_rss_bytes") is not None
     )
     (x1, y1), (x2, y2) = medians[-2:] if len(medians) > 1 else medians * 2
     marginal = max(0.0, (y2 - y1) / (x2 - x1)) if x2 > x1 else 0.0
@@ -102,13 +102,13 @@ def _memory(runs: list[dict], op: str, x_key: str, x: float, what: str) -> Estim
     return Estimate(what, value, min(y2, value), max(line.high, line.value, value), "bytes")
 
 
-def _per_size(runs: list[dict], op: str, x_key: str, y_key: str) -> list[tuple[float, float]]:
+def _per_size(runs: list[SizeResult], op: Step, x_key: str, y_key: str) -> list[tuple[float, float]]:
     """``(x, y)`` for the fastest and the slowest repetition of every size."""
     found = []
     for run in runs:
-        x, y = run_median(run, op, x_key), figure(run, op, y_key)
-        if x and y["median"] is not None:
-            found += [(x, y["min"]), (x, y["max"])]
+        x, y = run.median(op, x_key), run.figure(op, y_key)
+        if x and y.median is not None:
+            found += [(x, y.min), (x, y.max)]
     return found
 
 
@@ -119,8 +119,8 @@ def _with_range(what: str, unit: str, line: Line, sizes: list[tuple[float, float
     return Estimate(what, value, line.fixed + min(rates) * x, line.fixed + max(rates) * x, unit)
 
 
-def _proportional(runs: list[dict], op: str, key: str, rows: int, what: str) -> Estimate | None:
-    sizes = [(x, run_median(r, op, key)) for r in runs if (x := run_median(r, op, "rows")) and run_median(r, op, key)]
+def _proportional(runs: list[SizeResult], op: Step, key: str, rows: int, what: str) -> Estimate | None:
+    sizes = [(x, r.median(op, key)) for r in runs if (x := r.median(op, "rows")) and r.median(op, key)]
     if not sizes:
         return None
     per_row = sum(y for _, y in sizes) / sum(x for x, _ in sizes)
@@ -128,19 +128,14 @@ def _proportional(runs: list[dict], op: str, key: str, rows: int, what: str) -> 
     return Estimate(what, per_row * rows, min(rates) * rows, max(rates) * rows, "bytes")
 
 
-def _restore_time(runs: list[dict], op: str, rows: int, inserted: float, label: str) -> Estimate | None:
-    read = linear_fit(points(runs, "verify", "rows", "wall_s"))
-    read_per_row = max(0.0, read.per_row) if read and len({r["rows"] for r in runs}) > 1 else 0.0
+def _restore_time(runs: list[SizeResult], op: Step, rows: int, inserted: float, label: str) -> Estimate | None:
+    read = linear_fit(points(runs, VERIFY, "rows", "wall_s"))
+    read_per_row = max(0.0, read.per_row) if read and len({r.rows for r in runs}) > 1 else 0.0
 
-    def insert_part(m: dict) -> float:
-        return m["wall_s"] - READ_PASSES * read_per_row * m["rows"]
+    def insert_part(m: Measurement) -> float:
+        return m.figures["wall_s"] - READ_PASSES * read_per_row * m.figures["rows"]
 
-    pts = [
-        (m["inserted_rows"], insert_part(m))
-        for run in runs
-        for m in run.get("measurements", {}).get(op, [])
-        if m.get("ok")
-    ]
+    pts = [(m.figures["inserted_rows"], insert_part(m)) for run in runs for m in run.successes(op)]
     line = linear_fit(pts)
     if line is None:
         return None
@@ -149,12 +144,12 @@ def _restore_time(runs: list[dict], op: str, rows: int, inserted: float, label: 
     return Estimate(base.what, base.value + extra, base.low + extra, base.high + extra, "s")
 
 
-def _insert_factor(runs: list[dict]) -> float | None:
+def _insert_factor(runs: list[SizeResult]) -> float | None:
     """Rows a restore inserts per non-audit row of the file (user memberships are skipped too)."""
     factors = []
     for run in runs:
-        exported, audit = run["dataset"].get("exported_rows"), run["dataset"].get("bitacora_rows") or 0
-        inserted = run_median(run, "restore_replace", "inserted_rows")
+        exported, audit = run.dataset.exported_rows, run.dataset.bitacora_rows or 0
+        inserted = run.median(RESTORE_REPLACE, "inserted_rows")
         if exported and inserted and exported > audit:
             factors.append(inserted / (exported - audit))
     return _median_of(factors)

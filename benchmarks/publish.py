@@ -6,8 +6,10 @@ import sys
 import traceback
 from pathlib import Path
 
+from .measurements import Results
 
-def publish(data: dict, folder: Path) -> bool:
+
+def publish(data: Results, folder: Path) -> bool:
     """Never lets a reporting bug lose a run: the error is printed, ``results.json`` stays."""
     from .charts import write_charts
     from .report import write_report

@@ -19,8 +19,9 @@ from tqdm import tqdm
 from . import procs
 from .databases import Database, PostgresDatabase, SqliteDatabase, redact
 from .publish import publish
-from .results import ResultsLog, now
-from .scenarios import MEASURES, SizeRun, prepare
+from .measurements import Measurement, ResultsLog, SizeResult, StepError, now
+from .scenarios import SizeRun, prepare
+from .steps import BY_NAME, STEPS
 from .site import REPO, Site
 
 
@@ -35,7 +36,7 @@ class RunConfig:
     pg_admin_url: str
     keep_files: bool = False
     quick: bool = False
-    ops: tuple[str, ...] = tuple(MEASURES)
+    ops: tuple[str, ...] = tuple(step.name for step in STEPS)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -58,7 +59,7 @@ def execute(config: RunConfig, log: ResultsLog) -> str:
             raise
         finally:
             log.finish(status)
-            publish(log.data, config.out)
+            publish(log.results, config.out)
     return status
 
 
@@ -98,42 +99,42 @@ def _run_size(engine: str, rows: int, repeat: int, template: Database, config: R
     )
     try:
         bar.set_description(f"{engine} {rows:,}: seed")
-        entry["setup"]["seed"] = _attempt(prepare, run)
-        entry["dataset"] = run.dataset
+        seed = entry.setup["seed"] = _attempt(prepare, run)
+        entry.dataset = run.dataset
         bar.update(1)
-        if entry["setup"]["seed"]["ok"]:
+        if seed.ok:
             _measure_all(run, repeat, config, entry, log, bar)
         else:
-            entry["errors"].append({"op": "seed", "error": entry["setup"]["seed"]["error"]})
+            entry.errors.append(StepError("seed", seed.error))
             bar.update(len(config.ops) * repeat)
-        entry["status"] = "complete" if not entry["errors"] else "partial"
+        entry.status = "complete" if not entry.errors else "partial"
     finally:
-        entry["elapsed_s"] = time.perf_counter() - started
-        entry["status"] = entry["status"] if entry["status"] != "running" else "interrupted"
+        entry.elapsed_s = time.perf_counter() - started
+        entry.status = entry.status if entry.status != "running" else "interrupted"
         _clean(run, config)
         log.save()
-        publish(log.data, config.out)
+        publish(log.results, config.out)
 
 
-def _measure_all(run: SizeRun, repeat: int, config: RunConfig, entry: dict, log: ResultsLog, bar: tqdm) -> None:
-    for op in config.ops:
-        if op == "loaddata" and run.rows > config.loaddata_max_rows:
-            entry["skipped"][op] = f"{run.rows:,} rows > --loaddata-max-rows {config.loaddata_max_rows:,}"
+def _measure_all(run: SizeRun, repeat: int, config: RunConfig, entry: SizeResult, log: ResultsLog, bar: tqdm) -> None:
+    for step in (BY_NAME[op] for op in config.ops):
+        if step.capped and run.rows > config.loaddata_max_rows:
+            entry.skipped[step.name] = f"{run.rows:,} rows > --loaddata-max-rows {config.loaddata_max_rows:,}"
             bar.update(repeat)
             continue
         for rep in range(1, repeat + 1):
-            bar.set_description(f"{run.engine} {run.rows:,}: {op} {rep}/{repeat}")
-            log.add(entry, op, {"rep": rep, "at": now(), **_attempt(MEASURES[op], run, rep)})
+            bar.set_description(f"{run.engine} {run.rows:,}: {step.name} {rep}/{repeat}")
+            log.add(entry, step, _attempt(step.measure, run, rep, rep=rep, at=now()))
             bar.update(1)
 
 
-def _attempt(step, *args) -> dict:
+def _attempt(measure, *args, rep: int | None = None, at: str | None = None) -> Measurement:
     try:
-        return {"ok": True, **step(*args)}
+        return Measurement(True, measure(*args), rep, at)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"
         print(f"\n{message}\n{traceback.format_exc(limit=3)}", file=sys.stderr)
-        return {"ok": False, "error": message}
+        return Measurement(False, {}, rep, at, message)
 
 
 def _clean(run: SizeRun, config: RunConfig) -> None:

@@ -1,7 +1,8 @@
 """The measured steps for one database and one tenant size, each in its own process.
 
 ``SizeRun`` holds what the steps share (database, files, the empty tenant's reset file);
-every ``measure_*`` function runs one repetition and returns a flat dict of figures.
+every ``measure_*`` function runs one repetition and returns a flat dict of figures (the
+metrics its step declares in ``steps``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import orjson
 
 from . import procs
 from .databases import Database
-from .files import backup_content
+from .files import BackupContent, backup_content
 from .http_export import measure_download
+from .measurements import Dataset
 from .site import ERP_APPS, REPO, Site
 from .stats import MB, rate
 
@@ -35,7 +37,7 @@ class SizeRun:
     work: Path
     logs: Path
     timeout: float
-    dataset: dict = field(default_factory=dict)
+    dataset: Dataset = field(default_factory=Dataset)
 
     @property
     def site(self) -> Site:
@@ -72,15 +74,15 @@ def prepare(run: SizeRun) -> dict:
     run.manage("seed-empty", "seed_tenant", EMPTY_SLUG, "--rows", "1", "--seed", "2", "--password", BENCH_PASSWORD, "--no-progress")
     run.manage("backup-empty", "backup_tenant", EMPTY_SLUG, "-o", str(run.empty_backup), "--no-progress")
     tables = run.db.table_rows(TABLE_PREFIXES)
-    run.dataset.update(seed_rows=run.rows, table_rows=tables, dumped_rows=sum(tables.values()))
-    return {"ok": True, **seed.as_dict(), "rows": run.rows, "rows_per_s": rate(run.rows, seed.wall_s)}
+    run.dataset.seed_rows, run.dataset.table_rows, run.dataset.dumped_rows = run.rows, tables, sum(tables.values())
+    return {**seed.as_dict(), "rows": run.rows, "rows_per_s": rate(run.rows, seed.wall_s)}
 
 
 def measure_export_cli(run: SizeRun, rep: int) -> dict:
     target = run.work / f"export-{rep}.ndjson.zst"
     cost = run.manage(f"export_cli-{rep}", "backup_tenant", BENCH_SLUG, "-o", str(target), "--no-progress")
     content = backup_content(target)
-    if not run.dataset.get("sections"):
+    if not run.dataset.sections:
         _describe_backup(run, content)
     file_bytes = target.stat().st_size
     _keep_first(target, run.backup, rep)
@@ -90,19 +92,17 @@ def measure_export_cli(run: SizeRun, rep: int) -> dict:
     }
 
 
-def _describe_backup(run: SizeRun, content) -> None:
+def _describe_backup(run: SizeRun, content: BackupContent) -> None:
     audit = content.sections.get(BITACORA, 0)
-    run.dataset.update(
-        exported_rows=content.rows,
-        bitacora_rows=audit,
-        bitacora_share=audit / content.rows if content.rows else None,
-        sections=content.sections,
-    )
+    run.dataset.exported_rows = content.rows
+    run.dataset.bitacora_rows = audit
+    run.dataset.bitacora_share = audit / content.rows if content.rows else None
+    run.dataset.sections = content.sections
 
 
 def measure_verify(run: SizeRun, rep: int) -> dict:
     cost = run.manage(f"verify-{rep}", "verify_backup", str(run.backup))
-    return _io_figures(cost.as_dict(), run.dataset.get("exported_rows"), run.backup.stat().st_size)
+    return _io_figures(cost.as_dict(), run.dataset.exported_rows, run.backup.stat().st_size)
 
 
 def measure_export_http(run: SizeRun, rep: int) -> dict:
@@ -129,7 +129,7 @@ def measure_dumpdata(run: SizeRun, rep: int) -> dict:
     cost = run.manage(f"dumpdata-{rep}", "dumpdata", *ERP_APPS, "auth.user", "-o", str(target))
     file_bytes = target.stat().st_size
     _keep_first(target, run.fixture, rep)
-    return _io_figures(cost.as_dict(), run.dataset["dumped_rows"], file_bytes)
+    return _io_figures(cost.as_dict(), run.dataset.dumped_rows, file_bytes)
 
 
 def measure_restore_replace(run: SizeRun, rep: int) -> dict:
@@ -190,13 +190,3 @@ def _restore_figures(cost: procs.ProcessCost, summary: dict) -> dict:
         "inserted_rows_per_s": rate(created, cost.wall_s),
     }
 
-
-MEASURES = {
-    "export_cli": measure_export_cli,
-    "verify": measure_verify,
-    "export_http": measure_export_http,
-    "dumpdata": measure_dumpdata,
-    "restore_replace": measure_restore_replace,
-    "restore_empty": measure_restore_empty,
-    "loaddata": measure_loaddata,
-}

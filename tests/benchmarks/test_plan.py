@@ -1,10 +1,18 @@
-"""The planner's fit on synthetic results whose true cost lines are known."""
+"""The planner's fit on synthetic results whose true cost lines are known, and on the committed run."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from benchmarks.fit import linear_fit
+from benchmarks.measurements import Results, SizeResult, load, newest
 from benchmarks.plan import predict
-from benchmarks.stats import summarise
+
+REPO = Path(__file__).resolve().parents[2]
+COMMITTED = REPO / "benchmarks" / "results"
 
 SHARE = 0.7
 MB = 1_000_000
@@ -22,7 +30,7 @@ def restore_s(rows, inserted):
     return 0.6 + 2 * 5e-6 * rows + 1e-4 * inserted
 
 
-def _run(rows: int, jitter: tuple[float, ...] = (0.0,)) -> dict:
+def _run(rows: int, jitter: tuple[float, ...] = (0.0,)) -> SizeResult:
     audit = round(rows * SHARE)
     inserted = rows - audit
     measurements = {
@@ -38,17 +46,16 @@ def _run(rows: int, jitter: tuple[float, ...] = (0.0,)) -> dict:
             for j in jitter
         ],
     }
-    return {
+    return SizeResult.from_json({
         "db": "sqlite",
         "rows": rows,
         "dataset": {"exported_rows": rows, "bitacora_rows": audit, "bitacora_share": audit / rows},
         "measurements": measurements,
-        "summary": {op: summarise(reps) for op, reps in measurements.items()},
-    }
+    })
 
 
 def _estimates(rows: int, share=None, runs=None) -> dict:
-    data = {"runs": runs or [_run(10_000), _run(100_000)]}
+    data = Results(runs=runs or [_run(10_000), _run(100_000)])
     (prediction,) = predict(data, rows, share)
     return {e.what: e for e in prediction.estimates}, prediction
 
@@ -94,10 +101,32 @@ def test_memory_extends_the_growth_between_the_two_largest_sizes():
     """Peaks that saturate (buffers, caches) must not be extrapolated along a line through all sizes."""
     runs = [_run(rows) for rows in (10_000, 100_000, 1_000_000)]
     for run, peak in zip(runs, (60 * MB, 90 * MB, 91 * MB)):
-        for m in run["measurements"]["export_cli"]:
-            m["peak_rss_bytes"] = peak
-        run["summary"] = {op: summarise(reps) for op, reps in run["measurements"].items()}
+        for m in run.measurements["export_cli"]:
+            m.figures["peak_rss_bytes"] = peak
+    runs = [SizeResult.from_json(run.to_json()) for run in runs]  # the summary follows the measurements
     memory = _estimates(10_000_000, runs=runs)[0]["export peak RSS (backup_tenant)"]
     assert memory.value == pytest.approx(91 * MB + 9_000_000 * (1 * MB / 900_000))
     assert memory.low == pytest.approx(91 * MB)
     assert memory.high > memory.value
+
+
+def test_linear_fit_through_one_size_goes_through_the_origin():
+    line = linear_fit([(100, 3.0), (100, 5.0)])
+    assert line.fixed == 0 and line.per_row == pytest.approx(0.04)
+    assert linear_fit([(None, 1.0)]) is None
+
+
+def test_committed_results_load_and_save_unchanged():
+    path = newest(COMMITTED)
+    assert path is not None
+    assert load(path).to_json() == json.loads(path.read_text())
+
+
+def test_plan_predicts_from_the_committed_results():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "plan", "--rows", "30000000"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    for engine in load(newest(COMMITTED)).engines():
+        assert f"{engine}: tenant of 30,000,000 rows" in done.stdout
+    assert "restore --replace time" in done.stdout and "far beyond the measurements" in done.stdout

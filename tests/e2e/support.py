@@ -18,7 +18,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,8 @@ import httpx
 import orjson
 import psutil
 import zstandard
+
+from benchmarks.probes import RssSampler, free_port  # noqa: F401 - RssSampler is the tests' sampler too
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -189,12 +190,6 @@ def verify_file(env: dict[str, str], path: Path) -> subprocess.CompletedProcess:
 # -- servers ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def _gunicorn_has_control_socket() -> bool:
     try:
         from gunicorn.config import KNOWN_SETTINGS
@@ -315,46 +310,6 @@ class Server:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.kill()
-
-
-# -- measuring the server ---------------------------------------------------------------------
-
-
-class RssSampler:
-    """Samples the resident set size of a process every ``interval`` seconds in a thread."""
-
-    def __init__(self, pid: int, interval: float = 0.01):
-        self.process = psutil.Process(pid)
-        self.interval = interval
-        self.samples: list[int] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.baseline = self.process.memory_info().rss
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.samples.append(self.process.memory_info().rss)
-            except psutil.Error:
-                return
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> RssSampler:
-        self.baseline = self.process.memory_info().rss
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    @property
-    def peak(self) -> int:
-        return max(self.samples, default=self.baseline)
-
-    @property
-    def growth(self) -> int:
-        return self.peak - self.baseline
 
 
 # -- clients ----------------------------------------------------------------------------------

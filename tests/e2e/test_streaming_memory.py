@@ -48,7 +48,7 @@ def test_big_download_streams_in_flat_memory(e2e, servers, files, report, kind):
     report(
         f"[{e2e.db.vendor}/{kind}] download {big.rows:,} rows: ndjson {mb(plain.bytes)} in {plain.seconds:.2f}s "
         f"({mb(plain.bytes / plain.seconds)}/s), RSS {mb(ndjson_rss.baseline)} -> peak {mb(ndjson_rss.peak)} "
-        f"(+{mb(ndjson_rss.growth)}, {len(ndjson_rss.samples)} samples); before it, curl ndjson.zst "
+        f"(+{mb(ndjson_rss.growth)}, {ndjson_rss.count} samples); before it, curl ndjson.zst "
         f"{mb(zst_size)}: RSS +{mb(zst_rss.growth)}"
     )
     assert ndjson_rss.growth < RSS_GROWTH_BOUND, f"RSS grew by {mb(ndjson_rss.growth)} while streaming"
