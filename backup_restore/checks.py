@@ -1,6 +1,8 @@
-"""``manage.py check`` warns about models the backup plan cannot place."""
+"""``manage.py check``: models the backup plan cannot place; a published SECRET_KEY."""
 
-from django.core.checks import Warning, register
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 from .registry import get_plan
 
@@ -15,4 +17,24 @@ def unclassified_models(app_configs, **kwargs) -> list[Warning]:
             id="backup_restore.W001",
         )
         for label, reason in get_plan().unclassified.items()
+    ]
+
+
+# Keys that were ever written in this repository: whoever read it can sign tokens with them.
+PUBLISHED_KEYS = frozenset({"insecure-local-development-key-change-me-in-production"})
+
+
+@register(Tags.security)
+def published_secret_key(app_configs, **kwargs) -> list[Error]:
+    try:
+        if settings.SECRET_KEY not in PUBLISHED_KEYS:
+            return []
+    except ImproperlyConfigured:  # no key at all: Django and the server start-up refuse it
+        return []
+    return [
+        Error(
+            "SECRET_KEY is a key published in this project's source code: anyone can forge tokens with it.",
+            hint="Set the SECRET_KEY environment variable to a long random private value.",
+            id="backup_restore.E001",
+        )
     ]

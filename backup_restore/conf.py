@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from streaming import Limits
-from streaming.limits import GiB
+from streaming.limits import GiB, MiB
 
 _READER = Limits()  # the reader's own defaults: one definition of each limit
 
@@ -69,6 +69,9 @@ DEFAULTS: dict[str, Any] = {
     "ZSTD_LEVEL": 3,
     # Restore: rows per bulk_create, and the limits that keep a hostile file from exhausting the host.
     "RESTORE_BATCH_SIZE": 2000,
+    # ...or fewer: a batch is written once its rows reach this many bytes in the file, so a
+    # batch of wide rows holds about this much, not RESTORE_BATCH_SIZE x MAX_LINE_BYTES.
+    "RESTORE_BATCH_BYTES": 4 * MiB,
     "MAX_UPLOAD_BYTES": 8 * GiB,
     "MAX_DECOMPRESSED_BYTES": _READER.max_decompressed_bytes,
     "MAX_ZSTD_WINDOW_BYTES": _READER.max_window_size,

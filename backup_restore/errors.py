@@ -16,19 +16,24 @@ The tree::
         │   ├── MissingFile            missing_file          no backup_file part
         │   ├── InvalidFlag            invalid_flag          replace / dry_run not a boolean
         │   ├── LengthRequired         length_required       chunked upload (no Content-Length)
+        │   ├── InvalidContentLength   invalid_content_length  Content-Length is not a number
         │   └── UploadTooLarge         upload_too_large      over MAX_UPLOAD_BYTES
         ├── InvalidBackupContent     the file is well-formed, but its content cannot be restored
         │   ├── UnknownSection         unknown_section
         │   ├── UnknownField           unknown_field
         │   ├── MissingField           missing_field
         │   ├── InvalidValue           invalid_value
+        │   ├── DuplicateRow           duplicate_row         two rows of one file share a natural key
         │   └── RejectedByDatabase     rejected_by_database
         ├── WrongTenant                wrong_tenant          a backup of another shop
         ├── RestoreInProgress          restore_in_progress   another restore of the shop runs
-        └── RestoreFailed              restore_failed        server-side failure; nothing changed
+        ├── RestoreFailed              restore_failed        server-side failure; nothing changed
+        └── Unavailable              the server cannot serve now; try again (both endpoints)
+            └── DatabaseBusy           database_busy         SQLite's single writer is taken
 
 Which endpoint raises what is read off this tree (``backup_restore.schema``): classes under
-``ExportError`` belong to the download, everything else to the restore.
+``ExportError`` belong to the download, those under ``Unavailable`` to both, everything else
+to the restore.
 """
 
 from __future__ import annotations
@@ -38,9 +43,12 @@ from streaming.errors import BackupError, BackupFormatError, ErrorCode
 __all__ = [
     "BackupError",
     "BackupFormatError",
+    "DatabaseBusy",
+    "DuplicateRow",
     "ErrorCode",
     "ExportError",
     "InvalidBackupContent",
+    "InvalidContentLength",
     "InvalidFlag",
     "InvalidValue",
     "LengthRequired",
@@ -54,6 +62,7 @@ __all__ = [
     "UnknownField",
     "UnknownFormat",
     "UnknownSection",
+    "Unavailable",
     "UploadTooLarge",
     "WrongTenant",
     "leaf_errors",
@@ -104,6 +113,11 @@ class LengthRequired(RequestError):
     )
 
 
+class InvalidContentLength(RequestError):
+    code = "invalid_content_length"
+    default_message = "The Content-Length header is not a number of bytes."
+
+
 class UploadTooLarge(RequestError):
     code = "upload_too_large"
     default_message = "The file is larger than this server accepts for a restore."
@@ -131,6 +145,10 @@ class InvalidValue(InvalidBackupContent):
     code = "invalid_value"
 
 
+class DuplicateRow(InvalidBackupContent):
+    code = "duplicate_row"
+
+
 class RejectedByDatabase(InvalidBackupContent):
     code = "rejected_by_database"
     default_message = "The database refused the restored data. Nothing was changed."
@@ -151,6 +169,20 @@ class RestoreFailed(ServiceError):
 
     code = "restore_failed"
     default_message = "The restore failed and was rolled back; nothing was changed."
+
+
+class Unavailable(ServiceError):
+    """The server cannot do it now (nothing was changed); the same request may work later."""
+
+    retry_after = 30  # seconds
+
+
+class DatabaseBusy(Unavailable):
+    code = "database_busy"
+    default_message = (
+        "The database is busy with another long write (a restore of another shop?): the embedded "
+        "SQLite database lets one write happen at a time. Nothing was changed; try again in a minute."
+    )
 
 
 def leaf_errors(base: type[ServiceError] = ServiceError) -> list[type[ServiceError]]:

@@ -16,6 +16,7 @@ from .errors import (
     RestoreFailed,
     RestoreInProgress,
     ServiceError,
+    Unavailable,
     UploadTooLarge,
 )
 
@@ -27,6 +28,7 @@ _STATUS_BY_CLASS: dict[type[BackupError], int] = {
     UploadTooLarge: 413,
     RestoreInProgress: 409,
     RestoreFailed: 500,
+    Unavailable: 503,
 }
 _STATUS_BY_FORMAT_CODE = {ErrorCode.TOO_LARGE: 413, ErrorCode.NOT_A_BACKUP: 415}
 

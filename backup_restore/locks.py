@@ -61,3 +61,22 @@ def _in_progress(tenant) -> RestoreInProgress:
     return RestoreInProgress(
         f"A restore of {tenant.name} is already running. Wait for it to finish, then try again."
     )
+
+
+def claim_writer(using: str = DEFAULT_DB_ALIAS) -> None:
+    """SQLite: take the database's single write lock now, waiting up to its busy timeout.
+
+    A deferred SQLite transaction that reads first and writes later fails at once with
+    "database is locked" if anyone else wrote in between (WAL cannot upgrade a stale read
+    snapshot), whatever the timeout. Writing first turns that into an orderly wait, and a
+    wait that runs out into ``DatabaseBusy``. PostgreSQL needs nothing: rows lock one by one.
+    """
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM backup_restore_attempt WHERE 0")  # a write that writes nothing
+
+
+def is_busy(error: Exception) -> bool:
+    """Whether a database error means "another writer holds the lock; try again later"."""
+    return "database is locked" in str(error) or "database table is locked" in str(error)

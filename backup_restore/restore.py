@@ -19,14 +19,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, DataError, IntegrityError, connections, transaction
+from django.apps import apps
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    OperationalError,
+    connections,
+    transaction,
+)
 
 from streaming import Header, Row, Section, SectionEnd, iter_records
+from streaming.errors import shorten
 
 from .audit import audit_record
 from .conf import reader_limits
-from .errors import BackupError, RejectedByDatabase, RestoreFailed, WrongTenant
-from .locks import tenant_restore_lock
+from .errors import BackupError, DatabaseBusy, RejectedByDatabase, RestoreFailed, WrongTenant
+from .locks import claim_writer, is_busy, tenant_restore_lock
 from .references import References
 from .registry import BackupPlan, ModelPlan, get_plan
 from .sections import SectionLoader
@@ -94,15 +104,21 @@ def tenant_restore(
     except BackupError as exc:
         failure = exc
         raise
-    except (IntegrityError, DataError) as exc:
-        failure = RejectedByDatabase(f"The database refused the restored data ({exc}). Nothing was changed.")
-        raise failure from exc
     except Exception as exc:
-        logger.exception("restore into %s failed", tenant.slug)
-        failure = RestoreFailed(f"The restore failed ({type(exc).__name__}) and was rolled back; nothing was changed.")
+        failure = _failure(exc, tenant)
         raise failure from exc
     finally:
         _audit(tenant, user, ip, summary, failure, time.monotonic() - started, size)
+
+
+def _failure(exc: Exception, tenant) -> BackupError:
+    """The error a restore answers for an exception that is not a ``BackupError``."""
+    if isinstance(exc, (IntegrityError, DataError)):
+        return RejectedByDatabase(f"The database refused the restored data ({shorten(str(exc).strip(), 300)}). Nothing was changed.")
+    if isinstance(exc, OperationalError) and is_busy(exc):
+        return DatabaseBusy()
+    logger.exception("restore into %s failed", tenant.slug)
+    return RestoreFailed(f"The restore failed ({type(exc).__name__}) and was rolled back; nothing was changed.")
 
 
 def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool, progress) -> set[str]:
@@ -150,6 +166,7 @@ class _Restore:
         self.touched: list[ModelPlan] = []
 
     def run(self, events: Iterable) -> None:
+        claim_writer(self.using)
         if self.replace:
             self._delete_existing()
         loader = None
@@ -195,14 +212,28 @@ class _Restore:
 
     def _check_constraints(self, loaders: list[SectionLoader]) -> None:
         """Foreign keys are checked at commit on both databases; check them now, while the
-        error can still be reported as this restore's."""
+        error can still be reported as this restore's, and so that a dry run (which never
+        commits) gives the real run's verdict. On SQLite that means every table whose rows
+        may point to a row this restore inserted or deleted, not only the file's tables."""
         connection = connections[self.using]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             else:
-                connection.check_constraints(table_names=[lo.model._meta.db_table for lo in loaders if lo.model])
+                touched = {lo.model for lo in loaders if lo.model} | {
+                    p.model for p in self.plan.models if p.label in self.summary.deleted
+                }
+                connection.check_constraints(table_names=sorted(_tables_pointing_at(touched)))
+
+
+def _tables_pointing_at(targets: set) -> set[str]:
+    """The tables of ``targets`` and of every model (M2M tables included) with a foreign key to one."""
+    tables = {m._meta.db_table for m in targets}
+    for model in apps.get_models(include_auto_created=True):
+        if any(f.related_model in targets for f in model._meta.concrete_fields if f.is_relation):
+            tables.add(model._meta.db_table)
+    return tables
 
 
 def _size(fileobj: BinaryIO) -> int:

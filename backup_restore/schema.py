@@ -25,7 +25,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from streaming import Container, ErrorCode
 from streaming.errors import BackupFormatError
 
-from .errors import ExportError, leaf_errors
+from .errors import ExportError, Unavailable, leaf_errors
 from .http import http_status
 from .serializers import RestoreUploadSerializer
 
@@ -60,7 +60,7 @@ def _service_codes(*, export: bool) -> dict[int, set[str]]:
     """Codes of the service errors of one endpoint, read off the error tree (``errors.py``)."""
     codes: dict[int, set[str]] = {}
     for cls in leaf_errors():
-        if issubclass(cls, ExportError) == export:
+        if issubclass(cls, ExportError) == export or issubclass(cls, Unavailable):
             codes.setdefault(http_status(cls()), set()).add(cls.code)
     return codes
 
@@ -152,6 +152,7 @@ _backup_codes = backup_error_codes()
 _restore_codes = restore_error_codes()
 BackupError400 = _error_body("BackupBadRequest", _backup_codes[400], "Bad query parameter.")
 BackupError429 = _error_body("BackupThrottled", _backup_codes[429], "Too many backups of this shop.")
+BackupError503 = _error_body("BackupUnavailable", _backup_codes[503], "The database is busy; try again.")
 RestoreError = {
     status: _error_body(f"RestoreError{status}", codes, f"Restore error answered with HTTP {status}.")
     for status, codes in sorted(_restore_codes.items())
@@ -165,6 +166,7 @@ _RESTORE_STATUS_TEXT = {
     413: "The upload (MAX_UPLOAD_BYTES) or its decompressed content (MAX_DECOMPRESSED_BYTES) is too large.",
     415: "Not a backup made by this application, or the request is not multipart/form-data.",
     500: "The restore failed for a reason outside the file (database, disk) and was rolled back.",
+    503: "The database is busy with another write (SQLite: one at a time); nothing was changed. See Retry-After.",
 }
 
 
@@ -216,7 +218,7 @@ backup_schema = extend_schema(
             description="`no`: tells nginx not to buffer the stream.",
         ),
         OpenApiParameter(
-            "Retry-After", int, OpenApiParameter.HEADER, response=[429], description="Seconds until the next backup."
+            "Retry-After", int, OpenApiParameter.HEADER, response=[429, 503], description="Seconds to wait before trying again."
         ),
     ],
     responses={
@@ -232,6 +234,7 @@ backup_schema = extend_schema(
         (401, "application/json"): _json(Error401, "Missing, malformed or expired access token."),
         (403, "application/json"): _json(Error403, "Only the shop's owner or an admin can download its backup."),
         (429, "application/json"): _json(BackupError429, "Too many backups of this shop; see Retry-After."),
+        (503, "application/json"): _json(BackupError503, "The database is busy (SQLite: one writer at a time); see Retry-After."),
     },
 )
 

@@ -9,17 +9,19 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db import connections, models
+from django.db import DataError, IntegrityError, connections, models
 
 from streaming import Section
+from streaming.errors import shorten
 
 from .conf import backup_settings
-from .errors import InvalidValue, MissingField, UnknownField, UnknownSection
+from .errors import DuplicateRow, InvalidValue, MissingField, RejectedByDatabase, UnknownField, UnknownSection
 from .references import References
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan
 from .values import ValueProblem, value_converter
 
 MATCH_CHUNK = 100  # rows per OR-ed lookup when merging
+MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
 
 
 class SectionLoader:
@@ -31,13 +33,13 @@ class SectionLoader:
         model_plan = plan.by_label.get(section.model)
         if model_plan is None:
             raise UnknownSection(
-                f"The backup has a section for {section.model!r}, which this system does not know.",
+                f"The backup has a section for {shorten(section.model)}, which this system does not know.",
                 line=section.line, section=section.model,
             )
         known = {f.name for f in model_plan.fields}
         if unknown := [name for name in section.fields if name not in known]:
             raise UnknownField(
-                f"Section {section.model} has fields that cannot be restored: {', '.join(map(str, unknown))}.",
+                f"Section {section.model} has fields that cannot be restored: {shorten(unknown)}.",
                 line=section.line, section=section.model,
             )
         if missing := [f.name for f in model_plan.fields if f.name not in section.fields and _required(f)]:
@@ -65,13 +67,17 @@ class SectionLoader:
         self._columns = self._compile()
         self._template, self._defaults = self._row_template()
         self._batch: list[tuple[int, list[Any], int]] = []
+        self._batch_bytes = 0
         self._batch_size = backup_settings.RESTORE_BATCH_SIZE
-        self._claims: _Claims | None = None
+        self._batch_max_bytes = backup_settings.RESTORE_BATCH_BYTES
+        self._claims = _Claims()
         self._max_before = self._max_pk() if merge else 0
 
     def _max_pk(self) -> int:
-        """Rows created by this restore get larger ids (sequences only grow)."""
-        return self.model._base_manager.using(self.using).aggregate(top=models.Max("pk"))["top"] or 0
+        """The tenant's largest id before this section: rows created by this restore get
+        larger ids (sequences only grow), so only rows up to it can be matched."""
+        rows = self.plan.rows_of(self.refs.tenant).using(self.using).order_by()
+        return rows.aggregate(top=models.Max("pk"))["top"] or 0
 
     def _compile(self) -> list[tuple[int, int, str, Callable[[Any], Any]]]:
         """(position among the model's concrete fields, index in the file row, name, converter)."""
@@ -102,11 +108,14 @@ class SectionLoader:
             return _remapper(self.refs.id_maps[fp.target], fp)
         return self.refs.resolver(self.label, fp)
 
-    def add(self, values: list[Any], line: int) -> None:
+    def add(self, values: list[Any], line: int, size: int = 0) -> None:
+        """Check and convert one row; ``size`` (its bytes in the file) counts toward the batch."""
         self.rows += 1
         old = values[self._pk]
-        if type(old) is not int or old <= self.last_id:
-            raise self._invalid(line, self._pk_name, f"{old!r} is not a whole number greater than the previous row's id")
+        if type(old) is not int or not self.last_id < old <= MAX_ID:
+            raise self._invalid(
+                line, self._pk_name, f"{shorten(old)} is not a row id (1 to {MAX_ID}) greater than the previous row's"
+            )
         self.last_id = old
         if not self.plan.restorable:
             self.skipped += 1
@@ -122,7 +131,8 @@ class SectionLoader:
         for deferred in self.deferred:
             deferred.read(values, line)
         self._batch.append((old, row, line))
-        if len(self._batch) >= self._batch_size:
+        self._batch_bytes += size
+        if len(self._batch) >= self._batch_size or self._batch_bytes >= self._batch_max_bytes:
             self._flush()
 
     def finish(self) -> None:
@@ -133,7 +143,7 @@ class SectionLoader:
             return
         existing = self._match() if self.merge else [None] * len(self._batch)
         new = [self.model(*row) for (_, row, _), pk in zip(self._batch, existing) if pk is None]
-        self.model._base_manager.using(self.using).bulk_create(new)
+        self._insert(new)
         created = iter(new)
         for (old, _, line), pk in zip(self._batch, existing):
             if pk is None:
@@ -148,6 +158,20 @@ class SectionLoader:
             if self.id_map is not None:
                 self.id_map.add(old, pk)
         self._batch.clear()
+        self._batch_bytes = 0
+
+    def _insert(self, new: list[models.Model]) -> None:
+        """``bulk_create`` the batch; a refusal names the section and the batch's lines."""
+        try:
+            self.model._base_manager.using(self.using).bulk_create(new)
+        except (IntegrityError, DataError) as exc:
+            first, last = self._batch[0][2], self._batch[-1][2]
+            raise RejectedByDatabase(
+                f"The database refused a row of {self.label} between lines {first} and {last}: "
+                f"{shorten(str(exc).strip(), 300)}. Nothing was changed.",
+                line=first,
+                section=self.label,
+            ) from exc
 
     def _match(self) -> list[int | None]:
         """Merge mode: the existing row each batch row matches, by natural key or else by content.
@@ -165,14 +189,26 @@ class SectionLoader:
             condition = reduce(or_, (models.Q(**dict(zip(attnames, key))) for key in keys[start : start + MATCH_CHUNK]))
             for pk, *key in scope.filter(condition).values_list("pk", *attnames).order_by("pk"):
                 candidates.setdefault(tuple(key), []).append(pk)
-        if self.plan.natural_key:  # unique: no existing row can be claimed twice
-            return [pks[0] if (pks := candidates.get(key)) else None for key in keys]
+        if self.plan.natural_key:  # unique: each existing row matches one row of the file, at most
+            return [self._claim_once(candidates.get(key), line) for key, (_, _, line) in zip(keys, self._batch)]
         return [self._take(candidates.get(key)) for key in keys]
+
+    def _claim_once(self, pks: list[int] | None, line: int) -> int | None:
+        """The row matching a natural key; a second row of the file with the same key is an
+        error (it would silently fold into the first, taking its children along)."""
+        if not pks:
+            return None
+        if not self._claims.take(pks[0]):
+            raise DuplicateRow(
+                f"Row at line {line} of {self.label} has the same {', '.join(self.plan.natural_key)} "
+                "as an earlier row of the file.",
+                line=line,
+                section=self.label,
+            )
+        return pks[0]
 
     def _take(self, pks: list[int] | None) -> int | None:
         """The first candidate no earlier row of this section has claimed."""
-        if self._claims is None:
-            self._claims = _Claims(self._max_before)
         while pks:
             pk = pks.pop(0)
             if self._claims.take(pk):
@@ -192,20 +228,28 @@ class SectionLoader:
 
 
 class _Claims:
-    """Existing rows already matched by a row of this section: one bit per possible id.
+    """Existing rows already matched by a row of this section: a bitmap in pages of
+    ``PAGE_IDS`` ids, allocated as claims land.
 
-    Bounded by the table's largest id before the restore (12.5 MB for a hundred million rows),
-    never by the number of rows in the file, as a set of ints would be.
+    Dense claims cost one bit per id; sparse ones at most one page each. Memory follows the
+    claims this file makes, never the size of the id space (another shop's row with id 8e9
+    costs nothing here).
     """
 
-    def __init__(self, max_id: int) -> None:
-        self._bits = bytearray(max_id // 8 + 1)
+    PAGE_IDS = 1024
+
+    def __init__(self) -> None:
+        self._pages: dict[int, bytearray] = {}
 
     def take(self, pk: int) -> bool:
-        byte, bit = divmod(pk, 8)
-        if self._bits[byte] >> bit & 1:
+        page, offset = divmod(pk, self.PAGE_IDS)
+        bits = self._pages.get(page)
+        if bits is None:
+            bits = self._pages[page] = bytearray(self.PAGE_IDS // 8)
+        byte, bit = divmod(offset, 8)
+        if bits[byte] >> bit & 1:
             return False
-        self._bits[byte] |= 1 << bit
+        bits[byte] |= 1 << bit
         return True
 
 
@@ -224,7 +268,7 @@ def _remapper(id_map, fp: FieldPlan) -> Callable[[Any], Any]:
             raise ValueProblem("is empty (null), but this field needs a value")
         new = id_map.get(old) if type(old) is int else None
         if new is None:
-            raise ValueProblem(f"points to {fp.target} #{old!r}, which is not in this backup (or comes after this row)")
+            raise ValueProblem(f"points to {fp.target} #{shorten(old)}, which is not in this backup (or comes after this row)")
         return new
 
     return remap
@@ -251,10 +295,10 @@ class _Deferred:
             if not self.fp.field.null:
                 raise self.loader._invalid(line, self.fp.name, "is empty (null), but this field needs a value")
             self._pending.append((0, line))
-        elif type(old) is int and old > 0:
+        elif type(old) is int and 0 < old <= MAX_ID:
             self._pending.append((old, line))
         else:
-            raise self.loader._invalid(line, self.fp.name, f"{old!r} is not a row id")
+            raise self.loader._invalid(line, self.fp.name, f"{shorten(old)} is not a row id (1 to {MAX_ID})")
 
     def keep(self, new_pk: int) -> None:
         old, line = self._pending.popleft()

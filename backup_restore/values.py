@@ -3,17 +3,25 @@
 ``bulk_create`` skips model validation and the databases disagree on what they accept
 (SQLite stores 100 characters in a ``max_length=20`` column and NUL characters PostgreSQL
 rejects, Decimals round differently), so each value is checked here against its field, with
-the same rules on every database. Integer ranges are PostgreSQL's, the stricter ones.
+the same rules on every database: what both can store *and read back*. Integer ranges are
+PostgreSQL's, the stricter ones; datetimes must fall in years 1-9999 once in UTC (PostgreSQL
+stores later ones, which Python then cannot read); decimals are checked from their digits
+before any arithmetic; a field's own validators (email, URL, slug...) run as Django defines
+them. A message quotes at most ``shorten()`` of the value.
 """
 
 import ipaddress
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core import validators as django_validators
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from streaming.errors import shorten
 
 
 class ValueProblem(Exception):
@@ -49,7 +57,7 @@ def value_converter(field: models.Field) -> Converter:
             raise ValueProblem("is empty (null), but this field needs a value")
         value = convert(value)
         if allowed is not None and value not in allowed and not (blank_ok and value == ""):
-            raise ValueProblem(f"{value!r} is not one of the allowed choices")
+            raise ValueProblem(f"{shorten(value)} is not one of the allowed choices")
         return value
 
     return checked
@@ -81,16 +89,16 @@ def _base_converter(field: models.Field) -> Converter:
         case models.JSONField():
             return _json
         case models.CharField() | models.TextField():
-            return _text(field.max_length)
+            return _validated(_text(field.max_length), field)
     return _fallback(field)
 
 
 def _integer(low: int, high: int) -> Converter:
     def convert(value: Any) -> int:
         if type(value) is not int:
-            raise ValueProblem(f"{value!r} is not a whole number")
+            raise ValueProblem(f"{shorten(value)} is not a whole number")
         if not low <= value <= high:
-            raise ValueProblem(f"{value} is out of range ({low} to {high})")
+            raise ValueProblem(f"{shorten(value)} is out of range ({low} to {high})")
         return value
 
     return convert
@@ -98,48 +106,63 @@ def _integer(low: int, high: int) -> Converter:
 
 def _boolean(value: Any) -> bool:
     if type(value) is not bool:
-        raise ValueProblem(f"{value!r} is not true or false")
+        raise ValueProblem(f"{shorten(value)} is not true or false")
     return value
 
 
 def _float(value: Any) -> float:
     if type(value) not in (int, float):
-        raise ValueProblem(f"{value!r} is not a number")
+        raise ValueProblem(f"{shorten(value)} is not a number")
     return float(value)
 
 
 def _decimal(max_digits: int, places: int) -> Converter:
     max_whole = max_digits - places
+    max_text = max_digits + 32  # sign, point, exponent and some zeros: more is never a fitting number
 
     def convert(value: Any) -> Decimal:
         if type(value) not in (str, int):
-            raise ValueProblem(f"{value!r} is not a decimal number written as text")
+            raise ValueProblem(f"{shorten(value)} is not a decimal number written as text")
+        if type(value) is str and len(value) > max_text:
+            raise ValueProblem(f"{shorten(value)} is too long for a number of at most {max_digits} digits")
         try:
             number = Decimal(value)
-        except InvalidOperation:
-            raise ValueProblem(f"{value!r} is not a decimal number") from None
+        except (InvalidOperation, ValueError):
+            raise ValueProblem(f"{shorten(value)} is not a decimal number") from None
         if not number.is_finite():
-            raise ValueProblem(f"{value!r} is not a finite number")
-        _, digits, exponent = number.normalize().as_tuple()
-        decimals = max(-exponent, 0)
-        whole = max(len(digits) + exponent, 0) if digits != (0,) else 0
+            raise ValueProblem(f"{shorten(value)} is not a finite number")
+        decimals, whole = _places(number)
         if decimals > places:
-            raise ValueProblem(f"{value} has {decimals} decimal places; at most {places} fit (it would be rounded)")
+            raise ValueProblem(f"{shorten(value)} has {decimals} decimal places; at most {places} fit (it would be rounded)")
         if whole > max_whole:
-            raise ValueProblem(f"{value} is too large: at most {max_whole} digits before the decimal point fit")
+            raise ValueProblem(f"{shorten(value)} is too large: at most {max_whole} digits before the decimal point fit")
         return number
 
     return convert
 
 
+def _places(number: Decimal) -> tuple[int, int]:
+    """(decimal places, digits before the point) of a finite Decimal, read off its digits
+    without arithmetic, so that an exponent like ``1E+999999999`` costs nothing and never
+    overflows a context."""
+    _, digits, exponent = number.as_tuple()
+    significant = len(digits)
+    while significant and not digits[significant - 1]:
+        significant -= 1
+    if not significant:
+        return 0, 0
+    exponent += len(digits) - significant
+    return max(-exponent, 0), max(significant + exponent, 0)
+
+
 def _parse(kind: type, label: str) -> Converter:
     def convert(value: Any):
         if type(value) is not str:
-            raise ValueProblem(f"{value!r} is not a {label} written as text")
+            raise ValueProblem(f"{shorten(value)} is not a {label} written as text")
         try:
             return kind.fromisoformat(value)
         except ValueError:
-            raise ValueProblem(f"{value!r} is not a valid {label}") from None
+            raise ValueProblem(f"{shorten(value)} is not a valid {label}") from None
 
     return convert
 
@@ -152,38 +175,42 @@ _time = _parse(time, "time")
 def _datetime(value: Any) -> datetime:
     moment = _parse_datetime(value)
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueProblem(f"{value!r} has no time zone offset; the moment it names is ambiguous")
+        raise ValueProblem(f"{shorten(value)} has no time zone offset; the moment it names is ambiguous")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueProblem(f"{shorten(value)} falls outside the years 1 to 9999 once in UTC") from None
     return moment
 
 
 def _date(value: Any) -> date:
     if type(value) is str and len(value) != 10:
-        raise ValueProblem(f"{value!r} is not a date (YYYY-MM-DD)")
+        raise ValueProblem(f"{shorten(value)} is not a date (YYYY-MM-DD)")
     return _date_or_datetime(value)
 
 
 def _uuid(value: Any) -> uuid.UUID:
     if type(value) is not str:
-        raise ValueProblem(f"{value!r} is not a UUID written as text")
+        raise ValueProblem(f"{shorten(value)} is not a UUID written as text")
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValueProblem(f"{value!r} is not a valid UUID") from None
+        raise ValueProblem(f"{shorten(value)} is not a valid UUID") from None
 
 
 def _ip_address(value: Any) -> str:
     if type(value) is not str:
-        raise ValueProblem(f"{value!r} is not an IP address written as text")
+        raise ValueProblem(f"{shorten(value)} is not an IP address written as text")
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        raise ValueProblem(f"{value!r} is not a valid IP address") from None
+        raise ValueProblem(f"{shorten(value)} is not a valid IP address") from None
 
 
 def _text(max_length: int | None) -> Converter:
     def convert(value: Any) -> str:
         if type(value) is not str:
-            raise ValueProblem(f"{value!r} is not text")
+            raise ValueProblem(f"{shorten(value)} is not text")
         if max_length is not None and len(value) > max_length:
             raise ValueProblem(f"has {len(value)} characters; at most {max_length} fit")
         if "\x00" in value:
@@ -209,6 +236,35 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+# Rules the converters above already enforce, with their own clearer messages.
+_BUILT_IN_RULES = (
+    django_validators.MaxLengthValidator,
+    django_validators.ProhibitNullCharactersValidator,
+    django_validators.MinValueValidator,
+    django_validators.MaxValueValidator,
+)
+
+
+def _validated(convert: Converter, field: models.Field) -> Converter:
+    """``convert``, then the field's own validators (email, URL, slug, a model's regex...)."""
+    extra = [v for v in field.validators if not isinstance(v, _BUILT_IN_RULES)]
+    if not extra:
+        return convert
+
+    def checked(value: Any) -> Any:
+        value = convert(value)
+        if value == "" and field.blank:
+            return value
+        for validator in extra:
+            try:
+                validator(value)
+            except ValidationError as exc:
+                raise ValueProblem(f"{shorten(value)} is not valid here: {' '.join(exc.messages)}") from None
+        return value
+
+    return checked
+
+
 def _fallback(field: models.Field) -> Converter:
     """Fields the ERP does not use yet: Django's own conversion and validators."""
 
@@ -217,7 +273,7 @@ def _fallback(field: models.Field) -> Converter:
             value = field.to_python(value)
             field.run_validators(value)
         except Exception as exc:
-            raise ValueProblem(str(exc)) from None
+            raise ValueProblem(shorten(str(exc))) from None
         return value
 
     return convert

@@ -9,9 +9,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from streaming import Container
+from streaming.errors import shorten
 
 from .conf import backup_settings
-from .errors import BackupError, InvalidFlag, LengthRequired, MissingFile, UnknownFormat, UploadTooLarge
+from .audit import audit_record
+from .errors import (
+    BackupError,
+    InvalidContentLength,
+    InvalidFlag,
+    LengthRequired,
+    MissingFile,
+    Unavailable,
+    UnknownFormat,
+    UploadTooLarge,
+)
 from .export import backup_filename, tenant_backup_stream
 from .http import IgnoreAcceptHeader, attachment_stream, client_ip, http_status
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
@@ -42,7 +53,10 @@ def error_body(error: dict) -> dict:
 def api_exception_handler(exc, context):
     """Every error of these endpoints in one shape, DRF's and simplejwt's included."""
     if isinstance(exc, BackupError):
-        return Response(error_body(exc.to_dict()), status=http_status(exc))
+        response = Response(error_body(exc.to_dict()), status=http_status(exc))
+        if isinstance(exc, Unavailable):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         code, message = _code_and_message(exc)
@@ -60,10 +74,30 @@ def _code_and_message(exc: exceptions.APIException) -> tuple[str, str]:
 
 
 class BackupAPIView(APIView):
+    """Every request is audited: by the service once the view hands the work to it, otherwise
+    (refused before that: 401, 403, 411, 413, 415, 429, a bad form...) here."""
+
     permission_classes = [IsAuthenticated]
+    audit_action: str
 
     def get_exception_handler(self):
         return api_exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and not getattr(request, "audited", False):
+            _audit_refusal(request, self.audit_action, response)
+        return response
+
+
+def _audit_refusal(request, action: str, response) -> None:
+    error = (response.data or {}).get("error") if isinstance(response.data, dict) else None
+    user = getattr(request, "_user", None)  # never authenticate again just to audit
+    membership = request_membership(request) if getattr(user, "is_authenticated", False) else None
+    details = {"event": action, "outcome": "refused", "status": response.status_code, "error": error}
+    audit_record(
+        tenant=membership.tenant if membership else None, user=user, action=action, ip=client_ip(request), details=details
+    )
 
 
 class BackupView(BackupAPIView):
@@ -72,11 +106,13 @@ class BackupView(BackupAPIView):
     permission_classes = [IsAuthenticated, CanBackup]
     throttle_classes = [TenantBackupThrottle]
     content_negotiation_class = IgnoreAcceptHeader
+    audit_action = "backup"
 
     @backup_schema
     def get(self, request):
         container = _container(request.query_params.get("format", Container.NDJSON_ZST))
         tenant = request_membership(request).tenant
+        request.audited = True  # the stream audits how it ends
         chunks = tenant_backup_stream(tenant=tenant, container=container, user=request.user, ip=client_ip(request))
         return attachment_stream(
             request, chunks, filename=backup_filename(tenant, container), content_type=container.content_type
@@ -88,7 +124,7 @@ def _container(name: str) -> Container:
         return Container(name)
     except ValueError:
         choices = ", ".join(c.value for c in Container)
-        raise UnknownFormat(f"Unknown backup format {name!r}; choose one of: {choices}.") from None
+        raise UnknownFormat(f"Unknown backup format {shorten(name, 40)}; choose one of: {choices}.") from None
 
 
 class RestoreView(BackupAPIView):
@@ -96,11 +132,13 @@ class RestoreView(BackupAPIView):
 
     permission_classes = [IsAuthenticated, CanRestore]
     parser_classes = [MultiPartParser]
+    audit_action = "restore"
 
     @restore_schema
     def post(self, request):
         _check_declared_size(request)
         form = _valid_form(request.data)
+        request.audited = True  # tenant_restore audits every outcome
         summary = tenant_restore(
             tenant=request_membership(request).tenant,
             fileobj=form["backup_file"],
@@ -120,7 +158,7 @@ def _valid_form(data) -> dict:
     if "backup_file" in form.errors:
         raise MissingFile()
     name = next(iter(form.errors))
-    raise InvalidFlag(f"{name!r} must be true or false, not {str(data.get(name))!r}.")
+    raise InvalidFlag(f"{name!r} must be true or false, not {shorten(str(data.get(name)), 40)}.")
 
 
 def _check_declared_size(request) -> None:
@@ -129,6 +167,8 @@ def _check_declared_size(request) -> None:
     declared = request.META.get("CONTENT_LENGTH")
     if not declared:
         raise LengthRequired()
+    if not declared.isascii() or not declared.isdigit():
+        raise InvalidContentLength(f"The Content-Length header {shorten(declared, 40)} is not a number of bytes.")
     if int(declared) > backup_settings.MAX_UPLOAD_BYTES:
         raise UploadTooLarge(_too_large_message())
     request._request.upload_handlers = [SizeLimitedUploadHandler(request._request)]

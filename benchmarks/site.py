@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ERP_APPS = ("personal_admin", "clientes_servicios", "operaciones_inventario", "finanzas_facturacion", "servicios_IA")
+
+
+# Production settings need a private key; a benchmark run makes one of its own for its children.
+_SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,7 @@ class Site:
             MEDIA_ROOT=str(self.media_root),
             # Production settings: with DEBUG on, Django keeps the SQL of every query.
             DEBUG="false",
+            SECRET_KEY=_SECRET_KEY,
             PYTHONUNBUFFERED="1",
             PYTHONDONTWRITEBYTECODE="1",
         )

@@ -1,13 +1,14 @@
 """Django settings for the taller ERP.
 
 Everything that differs between a laptop and production comes from the environment:
-``DATABASE_URL`` (default: an embedded SQLite file in WAL mode), ``SECRET_KEY``,
-``DEBUG``, ``ALLOWED_HOSTS``, ``MEDIA_ROOT``. The backup/restore knobs live in
+``DATABASE_URL`` (default: an embedded SQLite file in WAL mode), ``SECRET_KEY`` (required
+unless ``DEBUG``), ``DEBUG``, ``ALLOWED_HOSTS``, ``HTTPS``, ``MEDIA_ROOT``. The backup/restore knobs live in
 ``backup_restore/conf.py`` and are read from ``BACKUP_RESTORE`` here.
 """
 
 import importlib.util
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,9 +31,23 @@ def env_list(name: str, default: str) -> list[str]:
 # Off unless DEBUG=1 (`make run` sets it): with DEBUG on, Django keeps the SQL of recent
 # queries in memory, which a long backup or restore should not pay for.
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is only for local use; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change-me-in-production")
+# Signs JWTs and sessions: there is no default. Unset, a DEBUG run (`make run`) makes a random
+# key of its own, exported so the processes it starts share it; otherwise the server refuses to
+# start (config/wsgi.py, config/asgi.py) and Django refuses anything that needs the key.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+# HTTPS=1 in production behind a TLS proxy that sets X-Forwarded-Proto: secure cookies, HSTS,
+# redirects to https. With it, SECRET_KEY and ALLOWED_HOSTS set, `check --deploy` is clean.
+if env_bool("HTTPS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,10 +102,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets a long backup read while the shop keeps writing.
+    # WAL lets a long backup read while the shop keeps writing. SQLite has one writer at a
+    # time: a write waits up to SQLITE_TIMEOUT seconds for it, then the API answers 503.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "timeout": 30,
+        "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -146,8 +162,10 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
 }
 
+# In the database, so that every worker process and machine shares one backup throttle; its
+# table is made by `migrate` (backup_restore's first migration runs createcachetable).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "taller_cache"},
 }
 
 LOGGING = {

@@ -8,6 +8,7 @@ and maps codes to HTTP statuses.
 
 from __future__ import annotations
 
+import reprlib
 from enum import StrEnum
 from typing import Any
 
@@ -82,3 +83,13 @@ class BackupFormatError(BackupError):
         section: str | None = None,
     ) -> None:
         super().__init__(message, code=ErrorCode(code), line=line, section=section)
+
+
+_REPR = reprlib.Repr(maxlevel=3, maxlist=8, maxdict=8, maxstring=200, maxlong=60, maxother=200)
+
+
+def shorten(value: object, limit: int = 200) -> str:
+    """A ``repr`` of ``value`` of at most ``limit`` characters (cut with "…"), built without ever
+    copying the whole of a large value: messages never echo unbounded input."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,11 +1,22 @@
 """Shared fixtures: tenants with their three users, and JWT-authenticated API clients."""
 
-import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
+import os
+import secrets
 
-from erp.personal_admin.models import Tenant, UserProfile
+from django.conf import settings
+
+if not os.environ.get("SECRET_KEY"):
+    # The suite signs with a random key of its own, never a published one; the servers and
+    # commands it starts inherit it through the environment. Set before simplejwt is imported:
+    # it reads the key once, at import.
+    os.environ["SECRET_KEY"] = settings.SECRET_KEY = secrets.token_urlsafe(50)
+
+import pytest  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
+
+from erp.personal_admin.models import Tenant, UserProfile  # noqa: E402
 
 PASSWORD = "s3cret-Pass!"
 

@@ -121,7 +121,16 @@ def test_no_token_is_401_and_employee_is_403(two_shops):
     staff = client_for("alfa_staff").get("/api/backup/")
     assert staff.status_code == 403
     assert "owner or an administrator" in staff.json()["error"]["message"]
-    assert not audit_entries(two_shops[0]).exists()
+    # Both refusals are audited: the employee's in the shop's log, the anonymous one apart.
+    (entry,) = audit_entries(two_shops[0])
+    assert entry.usuario.username == "alfa_staff" and '"outcome":"refused"' in entry.descripcion
+    assert '"code":"permission_denied"' in entry.descripcion
+    from backup_restore.models import Attempt
+
+    (attempt,) = Attempt.objects.all()
+    assert (attempt.action, attempt.outcome, attempt.code, attempt.username) == (
+        "backup", "refused", "not_authenticated", ""
+    )
 
 
 def test_backup_roles_are_configurable(two_shops, settings):

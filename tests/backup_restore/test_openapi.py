@@ -122,7 +122,7 @@ def test_restore_documents_multipart_upload_and_summary(spec):
     assert set(summary["properties"]) == {"ok", "mode", "dry_run", "sections", "deleted", "warnings", "rows"}
     counts = summary["properties"]["sections"]["additionalProperties"]["properties"]
     assert set(counts) == {"created", "matched", "skipped"}
-    assert set(documented_codes(spec, RESTORE, "post")) == {400, 401, 403, 409, 411, 413, 415, 500}
+    assert set(documented_codes(spec, RESTORE, "post")) == {400, 401, 403, 409, 411, 413, 415, 500, 503}
 
 
 def test_docs_page_renders_and_points_at_the_schema(client):
@@ -160,6 +160,7 @@ def test_statuses_live_in_the_api_layer_only():
     assert http_status(error_module.UploadTooLarge()) == 413
     assert http_status(error_module.RestoreInProgress()) == 409
     assert http_status(error_module.RestoreFailed()) == 500
+    assert http_status(error_module.DatabaseBusy()) == 503
     assert http_status(error_module.InvalidValue("x")) == 400
     assert http_status(error_module.BackupFormatError(ErrorCode.TOO_LARGE, "")) == 413
     assert http_status(error_module.BackupFormatError(ErrorCode.NOT_A_BACKUP, "")) == 415
@@ -175,8 +176,10 @@ def test_restore_codes_are_exactly_the_error_classes(spec):
 
 
 def test_backup_codes_are_exactly_the_error_classes(spec):
-    export_classes = [c for c in error_module.leaf_errors() if issubclass(c, error_module.ExportError)]
-    assert error_module.UnknownFormat in export_classes
+    export_classes = [
+        c for c in error_module.leaf_errors() if issubclass(c, (error_module.ExportError, error_module.Unavailable))
+    ]
+    assert error_module.UnknownFormat in export_classes and error_module.DatabaseBusy in export_classes
     assert documented_codes(spec, BACKUP, "get") == expected_codes(export_classes, AUTH_CODES, THROTTLE_CODES)
 
 

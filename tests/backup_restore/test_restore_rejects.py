@@ -11,6 +11,7 @@ from django.db import OperationalError, connection, transaction
 from rest_framework.test import APIClient
 
 from backup_restore.locks import tenant_restore_lock
+from backup_restore.models import Attempt
 from erp.operaciones_inventario.models import DetallePresupuesto
 from erp.clientes_servicios.models import Cliente
 from erp.personal_admin.models import Empleado
@@ -29,8 +30,11 @@ def shops(db):
     return alfa, beta, backup_bytes(alfa)
 
 
-def assert_refused(response, status: int, code: str, *, before: str, tenant=None, text: str | None = None):
-    """The clear error, nothing changed, and (for attempts that reached the service) an audit entry."""
+def assert_refused(
+    response, status: int, code: str, *, before: str, tenant=None, text: str | None = None, outcome: str = "failed"
+):
+    """The clear error, nothing changed, and the attempt's audit entry in the shop's log: outcome
+    "failed" once the service had the file, "refused" when the request was turned away before."""
     body = response.json()
     assert response.status_code == status, body
     assert body["ok"] is False
@@ -40,7 +44,7 @@ def assert_refused(response, status: int, code: str, *, before: str, tenant=None
         assert text in body["error"]["message"]
     if tenant is not None:
         entry = audit_entries(tenant, "restore").get()
-        assert '"outcome":"failed"' in entry.descripcion and code in entry.descripcion
+        assert f'"outcome":"{outcome}"' in entry.descripcion and code in entry.descripcion
         entry.delete()
     assert database_checksum() == before
     return body["error"]
@@ -259,7 +263,7 @@ def test_upload_over_the_size_limit(shops, settings):
     _, _, good = shops
     settings.BACKUP_RESTORE = {"MAX_UPLOAD_BYTES": 1000}
     before = database_checksum()
-    error = assert_refused(attempt(good), 413, "upload_too_large", before=before)
+    error = assert_refused(attempt(good), 413, "upload_too_large", before=before, tenant=shops[0], outcome="refused")
     assert "1000" in error["message"] or "KB" in error["message"]
 
 
@@ -270,7 +274,18 @@ def test_chunked_upload_without_a_length_gets_411(shops):
     response = client_for("alfa_owner").generic(
         "POST", "/api/restore/", b"--x\r\n", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=""
     )
-    error = assert_refused(response, 411, "length_required", before=before)
+    error = assert_refused(response, 411, "length_required", before=before, tenant=shops[0], outcome="refused")
+    assert "Content-Length" in error["message"]
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e9", "١٢"])
+def test_malformed_content_length_is_a_clear_400(shops, length):
+    _, _, good = shops
+    before = database_checksum()
+    response = client_for("alfa_owner").generic(
+        "POST", "/api/restore/", b"--x\r\n", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=length
+    )
+    error = assert_refused(response, 400, "invalid_content_length", before=before, tenant=shops[0], outcome="refused")
     assert "Content-Length" in error["message"]
 
 
@@ -285,19 +300,22 @@ def test_a_file_of_another_tenant(shops):
 def test_employee_gets_403_and_anonymous_401(shops):
     _, _, good = shops
     before = database_checksum()
-    assert_refused(attempt(good, user="alfa_staff"), 403, "permission_denied", before=before)
-    anonymous = APIClient().post("/api/restore/", {"backup_file": io.BytesIO(good)}, format="multipart")
+    alfa = shops[0]
+    assert_refused(attempt(good, user="alfa_staff"), 403, "permission_denied", before=before, tenant=alfa, outcome="refused")
+    anonymous = APIClient().post("/api/restore/", {"backup_file": io.BytesIO(good)}, format="multipart", REMOTE_ADDR="10.1.2.3")
     assert_refused(anonymous, 401, "not_authenticated", before=before)
+    (entry,) = Attempt.objects.all()  # no shop to file it under
+    assert (entry.action, entry.outcome, entry.code, entry.ip) == ("restore", "refused", "not_authenticated", "10.1.2.3")
 
 
 def test_missing_file_and_bad_flags(shops):
     _, _, good = shops
     before = database_checksum()
-    client = client_for("alfa_owner")
-    assert_refused(client.post("/api/restore/", {}, format="multipart"), 400, "missing_file", before=before)
-    assert_refused(post_restore(client, good, replace="maybe"), 400, "invalid_flag", before=before)
+    client, refused = client_for("alfa_owner"), {"before": before, "tenant": shops[0], "outcome": "refused"}
+    assert_refused(client.post("/api/restore/", {}, format="multipart"), 400, "missing_file", **refused)
+    assert_refused(post_restore(client, good, replace="maybe"), 400, "invalid_flag", **refused)
     json_body = client.post("/api/restore/", {"backup_file": "x"}, format="json")
-    assert_refused(json_body, 415, "unsupported_media_type", before=before)
+    assert_refused(json_body, 415, "unsupported_media_type", **refused)
 
 
 def test_second_restore_while_one_runs_gets_409(shops):
