@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "erp.operaciones_inventario",
     "erp.finanzas_facturacion",
     "erp.servicios_IA",
+    "erp.demo",
     "backup_restore",
 ]
 

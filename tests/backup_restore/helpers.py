@@ -12,7 +12,7 @@ from backup_restore.export import tenant_backup_stream
 from backup_restore.compare import canonical_rows
 from backup_restore.registry import get_plan
 from erp.personal_admin.models import Bitacora
-from erp.personal_admin.seeding import seed_tenant
+from erp.demo.seeding import seed_tenant
 from streaming import Row, encode_line, iter_records
 
 

@@ -36,7 +36,7 @@ from erp.operaciones_inventario.models import (
     Vehiculo,
 )
 from erp.personal_admin.models import Bitacora, Cargo, Empleado, Tenant, UserProfile
-from erp.personal_admin.seeding import REFERENCE, SeedError, TenantExists, seed_tenant
+from erp.demo.seeding import REFERENCE, SeedError, TenantExists, seed_tenant
 from erp.personal_admin.tenancy import Role, membership_for
 from erp.servicios_IA.models import LecturaPlaca, Reporte
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from erp.personal_admin.seeding import DEFAULT_BATCH_SIZE, DEFAULT_PASSWORD, SeedError, plan_counts, seed_tenant
+from erp.demo.seeding import DEFAULT_BATCH_SIZE, DEFAULT_PASSWORD, SeedError, SeedResult, plan_counts, seed_tenant
 
 
 class Command(BaseCommand):
@@ -27,14 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug, rows, seed, password, name, batch_size, no_progress, verbosity, **options):
         if rows < 1:
             raise CommandError(f"--rows must be at least 1 (got {rows})")
-        bar = tqdm(
-            total=sum(plan_counts(rows).values()),
-            unit=" rows",
-            unit_scale=True,
-            dynamic_ncols=True,
-            file=self.stdout._out,  # the raw stream: OutputWrapper would append a newline per refresh
-            disable=no_progress or verbosity == 0 or not self.stdout.isatty(),
-        )
+        bar = self._progress_bar(rows, disable=no_progress or verbosity == 0 or not self.stdout.isatty())
 
         def progress(label: str, n: int) -> None:
             bar.set_postfix_str(label.rsplit(".", 1)[-1], refresh=False)
@@ -52,8 +45,20 @@ class Command(BaseCommand):
             settings.DEBUG = debug
             bar.close()
 
-        if verbosity == 0:
-            return
+        if verbosity > 0:
+            self._report(result, seed)
+
+    def _progress_bar(self, rows: int, disable: bool) -> tqdm:
+        return tqdm(
+            total=sum(plan_counts(rows).values()),
+            unit=" rows",
+            unit_scale=True,
+            dynamic_ncols=True,
+            file=self.stdout._out,  # the raw stream: OutputWrapper would append a newline per refresh
+            disable=disable,
+        )
+
+    def _report(self, result: SeedResult, seed: int) -> None:
         tenant = result.tenant
         per_model = ", ".join(f"{label.rsplit('.', 1)[-1]}={n:,}" for label, n in result.counts.items())
         self.stdout.write(f"Rows per model: {per_model}")
