@@ -8,6 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ROWS ?= 5000
 PYTEST_ARGS ?=
+# A private key for this checkout, made once (var/ is not committed); SECRET_KEY from the
+# environment wins. The server refuses to start without one: there is no default key.
+export SECRET_KEY ?= $(shell umask 077; mkdir -p var && { test -s var/secret_key || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key; } && cat var/secret_key)
 
 .PHONY: run test venv migrate demo clean
 

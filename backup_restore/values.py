@@ -136,7 +136,7 @@ def _decimal(max_digits: int, places: int) -> Converter:
             raise ValueProblem(f"{shorten(value)} has {decimals} decimal places; at most {places} fit (it would be rounded)")
         if whole > max_whole:
             raise ValueProblem(f"{shorten(value)} is too large: at most {max_whole} digits before the decimal point fit")
-        return number
+        return number if number else Decimal(0)  # a zero like -0E-1000000 overflows PostgreSQL's numeric
 
     return convert
 

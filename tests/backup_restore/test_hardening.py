@@ -1,0 +1,271 @@
+"""Hardening (issue 12): crafted uploads and bad ERP data cannot poison a shop's backups, cost
+unbounded memory, or give a 500; every answer is the clear error, and nothing changed."""
+
+import io
+import tracemalloc
+
+import pytest
+from django.db import connection
+
+from backup_restore.audit import MAX_DETAILS_CHARS
+from backup_restore.export import tenant_backup_stream
+from backup_restore.restore import tenant_restore
+from erp.clientes_servicios.models import Cliente
+from erp.operaciones_inventario.models import DetallePresupuesto, NotaOrden
+from streaming import verify
+from tests.conftest import client_for
+
+from .helpers import audit_entries, backup_bytes, craft, database_checksum, post_restore, records, section_rows, seeded
+
+pytestmark = pytest.mark.django_db
+
+CLIENTE = "clientes_servicios.cliente"
+
+
+@pytest.fixture
+def alfa(db):
+    return seeded("alfa", rows=600, seed=1)
+
+
+def restore(data: bytes, **fields):
+    fields.setdefault("replace", "true")
+    return post_restore(client_for("alfa_owner"), data, **fields)
+
+
+def with_value(data: bytes, model: str, field: str, value, row: int = 0) -> bytes:
+    values = records(data)
+    fields, rows = section_rows(values, model)
+    rows[row][fields.index(field)] = value
+    return craft(values)
+
+
+def assert_next_backup_restores(tenant) -> None:
+    """The shop's next backup (which exports its audit log, failures included) verifies and restores."""
+    data = b"".join(tenant_backup_stream(tenant=tenant, container="ndjson.zst"))
+    verify(io.BytesIO(data))
+    summary = tenant_restore(tenant=tenant, fileobj=io.BytesIO(data), replace=True, dry_run=True)
+    assert summary.rows > 0
+
+
+# -- 1, 15: bounded echo ---------------------------------------------------------------------------
+
+
+def test_a_huge_section_label_is_echoed_bounded_and_cannot_poison_later_backups(alfa):
+    label = "x" * 9_000_000
+    values = records(backup_bytes(alfa))
+    crafted = craft([values[0], {"kind": "section", "model": label, "fields": ["id"]}, {"kind": "section_end", "model": label}])
+    before = database_checksum()
+    response = restore(crafted)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "unknown_section" and "which this system does not know" in error["message"]
+    assert len(response.content) < 2_000 and len(error["section"]) <= 200
+    (entry,) = audit_entries(alfa, "restore")
+    assert len(entry.descripcion) <= MAX_DETAILS_CHARS and "unknown_section" in entry.descripcion
+    entry.delete()
+    assert database_checksum() == before
+    assert_next_backup_restores(alfa)
+
+
+def test_a_huge_tenant_name_in_the_header_is_echoed_bounded(alfa, other_tenant):
+    values = records(backup_bytes(alfa))
+    values[0]["tenant"] = {"uuid": str(other_tenant.uuid), "name": "Taller " + "y" * 5_000_000}
+    response = restore(craft(values))
+    assert response.status_code == 400 and response.json()["error"]["code"] == "wrong_tenant"
+    assert len(response.content) < 2_000
+    assert all(len(e.descripcion) <= MAX_DETAILS_CHARS for e in audit_entries(alfa, "restore"))
+    assert_next_backup_restores(alfa)
+
+
+# -- 2, 10: values the databases cannot store and read back ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("creado", "9999-12-31T23:59:59-14:00", "outside the years 1 to 9999"),
+        ("creado", "0001-01-01T00:00:00+05:00", "outside the years 1 to 9999"),
+        ("email", "not-an-email", "not valid here"),
+        ("tipo", "zzz", "not one of the allowed choices"),
+        ("nombre", "n" * 5000, "at most 150 fit"),
+    ],
+)
+def test_values_outside_what_the_databases_read_back_are_400(alfa, field, value, problem):
+    data = with_value(backup_bytes(alfa), CLIENTE, field, value)
+    before = database_checksum()
+    response = restore(data)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid_value" and error["section"] == CLIENTE and repr(field) in error["message"]
+    assert problem in error["message"] and len(error["message"]) < 600
+    audit_entries(alfa, "restore").delete()
+    assert database_checksum() == before
+    assert_next_backup_restores(alfa)
+
+
+@pytest.mark.parametrize("value", ["1E+999999999", "1E-999999999", "9" * 5000, "-0E-1000000", "0E+1000000"])
+def test_decimal_exponents_and_digit_runs_are_400_before_any_arithmetic(alfa, value):
+    data = with_value(backup_bytes(alfa), "operaciones_inventario.detallepresupuesto", "precio_unitario", value)
+    before = database_checksum()
+    response = restore(data)
+    if "0E" in value:  # zero, written oddly: it fits, on both databases
+        assert response.status_code == 200, response.content
+        return
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_value"
+    audit_entries(alfa, "restore").delete()
+    assert database_checksum() == before
+
+
+@pytest.mark.parametrize("value", [2**63, 2**63 + 5, 2**64 - 1, 0, -1])
+@pytest.mark.parametrize("fmt", ["ndjson", "json"])
+def test_ids_outside_1_to_2_63_are_400_in_both_containers(alfa, value, fmt):
+    """The same content gives the same verdict (code, line, section) in both containers."""
+    values = records(backup_bytes(alfa))
+    fields, rows = section_rows(values, CLIENTE)
+    rows[-1][fields.index("id")] = value  # the last row: the ids before it stay increasing
+    data = craft(values)
+    if fmt == "json":
+        data = b"[\n" + data.replace(b"\n", b",\n")[:-2] + b"\n]\n"
+    before = database_checksum()
+    response = restore(data)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["section"]) == ("invalid_value", CLIENTE)
+    assert "'id'" in error["message"] and "row id" in error["message"]
+    audit_entries(alfa, "restore").delete()
+    assert database_checksum() == before
+
+
+# -- 9: a dry run gives the real run's verdict ------------------------------------------------------
+
+
+def test_dry_run_refuses_what_the_real_run_refuses(alfa):
+    """A file without the appointments' section: replace deletes the clients, but the kept
+    appointments still point at them. The real run cannot commit that; the dry run must say so."""
+    values = records(backup_bytes(alfa))
+    start = next(i for i, v in enumerate(values) if isinstance(v, dict) and v.get("model") == "clientes_servicios.cita")
+    end = next(i for i, v in enumerate(values[start:], start) if isinstance(v, dict) and v.get("kind") == "section_end")
+    data = craft(values[:start] + values[end + 1 :])
+    before = database_checksum()
+    verdicts = []
+    for dry_run in ("true", "false"):
+        response = restore(data, dry_run=dry_run)
+        verdicts.append((response.status_code, response.json()["error"]["code"]))
+    assert verdicts == [(400, "rejected_by_database")] * 2
+    audit_entries(alfa, "restore").delete()
+    assert database_checksum() == before
+
+
+# -- 11, 12: merge ------------------------------------------------------------------------------------
+
+
+def test_two_rows_with_one_natural_key_are_refused_in_merge(alfa):
+    values = records(backup_bytes(alfa))
+    fields, rows = section_rows(values, CLIENTE)
+    rows[1][fields.index("documento")] = rows[0][fields.index("documento")]
+    before = database_checksum()
+    response = restore(craft(values), replace="false")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "duplicate_row" and error["section"] == CLIENTE and "documento" in error["message"]
+    assert error["line"] == rows_line(values, rows[1])
+    audit_entries(alfa, "restore").delete()
+    assert database_checksum() == before
+
+
+def rows_line(values: list, row: list) -> int:
+    return next(i for i, v in enumerate(values, 1) if v is row)
+
+
+def test_merge_memory_does_not_follow_another_shops_ids(alfa, other_tenant):
+    """Detail rows are matched by content and each existing row claimed once; the claims must
+    not be sized by the largest id in the table (another shop's row with id 8e9)."""
+    data = backup_bytes(alfa)
+    theirs = DetallePresupuesto.objects.exclude(presupuesto__tenant=alfa).first() or DetallePresupuesto.objects.first()
+    theirs.pk = 8_000_000_000
+    theirs.save(force_insert=True)
+    tracemalloc.start()
+    try:
+        tenant_restore(tenant=alfa, fileobj=io.BytesIO(data), replace=False, dry_run=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024, peak  # a bitmap over 8e9 ids would be 1 GB
+
+
+# -- 5: memory budget ------------------------------------------------------------------------------
+
+
+def test_wide_rows_flush_by_bytes_and_memory_stays_within_the_budget(alfa, settings):
+    """40 notes of 900 KiB (under a 1 MiB line limit): a batch holds RESTORE_BATCH_BYTES, not
+    RESTORE_BATCH_SIZE rows of the largest line."""
+    settings.BACKUP_RESTORE = {"MAX_LINE_BYTES": 1024 * 1024, "RESTORE_BATCH_BYTES": 2 * 1024 * 1024}
+    values = records(backup_bytes(alfa))
+    fields, rows = section_rows(values, "operaciones_inventario.notaorden")
+    assert rows, "the seed makes order notes"
+    template = rows[0]
+    start = values.index(template)
+    last_id = rows[-1][0]
+    wide = []
+    for n in range(40):
+        row = list(template)
+        row[fields.index("id")] = last_id + 1 + n
+        row[fields.index("texto")] = "nota larga " * (900 * 1024 // 11)
+        wide.append(row)
+    values[start + len(rows) : start + len(rows)] = wide
+    data = craft(values)
+    tracemalloc.start()
+    try:
+        summary = tenant_restore(tenant=alfa, fileobj=io.BytesIO(data), replace=True, dry_run=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert summary.sections["operaciones_inventario.notaorden"].created == len(rows) + 40
+    # budget: one batch (2 MiB of lines, ~2x in str objects), one line (1 MiB, ~3 copies while read),
+    # the read block, the id maps of 600 rows; 40 x 900 KiB held at once would be 36 MiB.
+    assert peak < 16 * 1024 * 1024, peak
+    assert NotaOrden.objects.filter(texto__startswith="nota larga").count() == 0  # dry run
+
+
+# -- 8, 14: every attempt audited; no 500 for bad requests -------------------------------------------
+
+
+def test_throttled_and_unknown_format_backups_are_audited(alfa, settings):
+    from django.core.cache import cache
+
+    settings.BACKUP_RESTORE = {"BACKUP_THROTTLE_RATE": "2/hour"}  # refused requests count too
+    cache.clear()
+    owner = client_for("alfa_owner")
+    assert owner.get("/api/backup/", {"format": "xml"}).status_code == 400
+    b"".join(owner.get("/api/backup/").streaming_content)
+    throttled = owner.get("/api/backup/")
+    assert throttled.status_code == 429
+    outcomes = sorted(e.descripcion for e in audit_entries(alfa, "backup"))
+    assert len(outcomes) == 3
+    assert sum('"code":"throttled"' in d for d in outcomes) == 1
+    assert sum('"code":"unknown_format"' in d for d in outcomes) == 1
+    assert sum('"outcome":"ok"' in d for d in outcomes) == 1
+    cache.clear()
+
+
+def test_the_throttle_is_shared_through_the_database_cache(alfa, settings):
+    """Every worker process sees the same count: the throttle's state is a database row."""
+    from django.core.cache import caches
+
+    settings.BACKUP_RESTORE = {"BACKUP_THROTTLE_RATE": "5/hour"}
+    caches["default"].clear()
+    b"".join(client_for("alfa_owner").get("/api/backup/").streaming_content)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM taller_cache")
+        keys = [key for (key,) in cursor.fetchall()]
+    assert any(f"throttle_backup_{alfa.pk}" in key for key in keys), keys
+    caches["default"].clear()
+
+
+def test_a_client_that_cannot_be_matched_is_still_audited_once(alfa):
+    assert Cliente.objects.filter(tenant=alfa).exists()
+    response = restore(b"", replace="nope")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_flag"
+    (entry,) = audit_entries(alfa, "restore")
+    assert '"outcome":"refused"' in entry.descripcion
