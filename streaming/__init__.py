@@ -1,10 +1,18 @@
-"""Framework-free streaming of tenant backups: format v1 writer and hardened reader.
+"""Framework-free streaming of tenant backups: the format v1 writer and a hardened reader.
 
-Never imports Django.  See ``format`` for the file layout, ``writer`` to produce a backup as chunks,
-``reader`` to read one back as typed events, ``errors`` for the error codes.
+Never imports Django.  Read the modules in this order (docs/format.md is the normative spec):
+
+* ``format``   - names, containers and the builders of the control records;
+* ``encoding`` - the canonical JSON encoding of a record (the digest covers these bytes);
+* ``writer``   - ``BackupWriter`` / ``write_backup``: records in, bounded chunks out;
+* ``limits``   - ``Limits``: what one hostile file may cost the reader;
+* ``errors``   - ``BackupError`` / ``BackupFormatError`` and their stable codes;
+* ``reader``   - ``BackupReader`` / ``iter_records`` / ``verify``, composed of the three stages below;
+* ``codecs``   - detection of compression and layout, bounded decompression;
+* ``lines`` / ``document`` - NDJSON lines or a JSON document turned into ``(line, value)`` pairs;
+* ``framing``  - the order of records checked and turned into the typed ``events``.
 """
 
-from .batching import RowBatch, batch_rows
 from .codecs import detect, sniff_compression, sniff_layout
 from .encoding import duration_iso, encode_line, encode_record
 from .errors import BackupError, BackupFormatError, ErrorCode
@@ -21,8 +29,8 @@ from .format import (
     section_end_record,
     section_record,
 )
-from .limits import Limits
-from .reader import DEFAULT_LIMITS, BackupReader, VerifyReport, iter_records, verify
+from .limits import DEFAULT_LIMITS, Limits
+from .reader import BackupReader, VerifyReport, iter_records, verify
 from .writer import DEFAULT_CHUNK_SIZE, BackupWriter, WriterStats, write_backup
 
 __all__ = [
@@ -44,12 +52,10 @@ __all__ = [
     "Layout",
     "Limits",
     "Row",
-    "RowBatch",
     "Section",
     "SectionEnd",
     "VerifyReport",
     "WriterStats",
-    "batch_rows",
     "detect",
     "duration_iso",
     "encode_line",

@@ -18,9 +18,9 @@ from typing import Protocol
 
 import zstandard
 
-from .errors import BackupFormatError, ErrorCode
+from .errors import BackupFormatError, ErrorCode, not_a_backup
 from .format import Compression, Layout
-from .limits import GiB, KiB, Limits, MiB
+from .limits import DEFAULT_LIMITS, KiB, Limits, human_size
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -76,7 +76,7 @@ class CountingReader:
         if self.count > self._limit:
             raise BackupFormatError(
                 ErrorCode.TOO_LARGE,
-                f"The backup unpacks to more than {_human(self._limit)}, the largest size this server accepts.",
+                f"The backup unpacks to more than {human_size(self._limit)}, the largest size this server accepts.",
             )
         return data
 
@@ -98,7 +98,7 @@ class _ZstdReader:
             return BackupFormatError(
                 ErrorCode.TOO_LARGE,
                 "The compressed backup needs more memory to unpack than this server allows "
-                f"(zstd window over {_human(self._max_window_size)}).",
+                f"(zstd window over {human_size(self._max_window_size)}).",
             )
         return BackupFormatError(
             ErrorCode.CORRUPT, "The compressed backup is damaged and cannot be unpacked (zstd data is corrupt)."
@@ -162,7 +162,7 @@ def sniff_layout(decoded_head: bytes, *, at_end: bool, compression: Compression 
         return Layout.JSON
     if text[:1] == b"{":
         return Layout.NDJSON
-    raise BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.")
+    raise not_a_backup()
 
 
 def open_decoded(fileobj: Readable, limits: Limits) -> DecodedStream:
@@ -183,7 +183,7 @@ def detect(head: bytes) -> tuple[Compression, Layout]:
     Raises ``BackupFormatError`` (``empty_file``, ``not_a_backup``...) when the head already shows the
     file cannot be a backup.
     """
-    stream = open_decoded(io.BytesIO(head), Limits())
+    stream = open_decoded(io.BytesIO(head), DEFAULT_LIMITS)
     return stream.compression, stream.layout
 
 
@@ -203,7 +203,7 @@ def _sniff_decoded(decoded: PeekableReader, compression: Compression) -> Layout:
         if layout is not None:
             return layout
         if size >= MAX_LEADING_WHITESPACE:
-            raise BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.")
+            raise not_a_backup()
         size *= 4
 
 
@@ -215,10 +215,3 @@ def _nothing_decoded(compression: Compression) -> BackupFormatError:
             "The compressed backup holds no complete data: it was probably cut off while downloading.",
         )
     return BackupFormatError(ErrorCode.EMPTY_FILE, "The file is empty: it holds no backup data.")
-
-
-def _human(size: int) -> str:
-    for unit, name in ((GiB, "GiB"), (MiB, "MiB"), (KiB, "KiB")):
-        if size >= unit:
-            return f"{size / unit:g} {name}"
-    return f"{size} bytes"

@@ -82,3 +82,8 @@ class BackupFormatError(BackupError):
         section: str | None = None,
     ) -> None:
         super().__init__(message, code=ErrorCode(code), line=line, section=section)
+
+
+def not_a_backup(line: int | None = None) -> BackupFormatError:
+    """The one message for a file that is something else altogether (an image, a PDF, other JSON)."""
+    return BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.", line=line)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .errors import BackupFormatError, ErrorCode
+from .errors import BackupFormatError, ErrorCode, not_a_backup
 from .events import End, Event, Header, Row, Section, SectionEnd
 from .format import (
     FORMAT_NAME,
@@ -22,7 +22,6 @@ from .format import (
     SUPPORTED_VERSIONS,
 )
 
-_NOT_A_BACKUP = "This file is not a backup made by this application."
 _NO_SECTION = -1
 """Row width while no section is open: no row has it, so one length test catches both mistakes."""
 
@@ -60,17 +59,17 @@ def _first_record(stream: Iterator[tuple[int, Any]]) -> tuple[int, Any]:
         first = next(stream, None)
     except BackupFormatError as exc:
         if exc.code == ErrorCode.INVALID_JSON and exc.line in (None, 1):
-            raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP, line=exc.line) from exc
+            raise not_a_backup(exc.line) from exc
         raise
     if first is None:
-        raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP)
+        raise not_a_backup()
     return first
 
 
 def parse_header(value: Any, line: int) -> Header:
     """Check the header record: our format, a version this release can read."""
     if type(value) is not dict or value.get("kind") != KIND_HEADER:
-        raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP, line=line)
+        raise not_a_backup(line)
     if value.get("format") != FORMAT_NAME:
         raise BackupFormatError(
             ErrorCode.WRONG_FORMAT,

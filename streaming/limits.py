@@ -54,3 +54,15 @@ class Limits:
             raise ValueError("Limits.max_window_size must be at least 1 KiB (zstd's smallest window)")
         if self.max_depth > MAX_DEPTH:
             raise ValueError(f"Limits.max_depth cannot exceed {MAX_DEPTH} (the deepest record orjson encodes)")
+
+
+DEFAULT_LIMITS = Limits()
+"""The limits every reader applies unless told otherwise; the dataclass defaults above are their one source."""
+
+
+def human_size(size: int) -> str:
+    """``size`` in the largest binary unit it reaches: ``16 MiB``, ``1.5 GiB``, ``300 bytes``."""
+    for unit, name in ((GiB, "GiB"), (MiB, "MiB"), (KiB, "KiB")):
+        if size >= unit:
+            return f"{size / unit:g} {name}"
+    return f"{size} bytes"

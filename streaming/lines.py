@@ -15,7 +15,6 @@ from typing import Any
 import orjson
 
 from .codecs import Readable
-from .depth import nesting_depth
 from .errors import BackupFormatError, ErrorCode
 from .limits import Limits
 
@@ -97,6 +96,21 @@ def _check_line_lengths(block: bytes, first_line: int, limit: int) -> None:
 def _check_depth(value: Any, limit: int, line: int) -> None:
     if nesting_depth(value) > limit:
         raise _too_deep(line, limit)
+
+
+def nesting_depth(value: Any) -> int:
+    """Deepest nesting of lists/dicts in ``value``; a scalar is 0, ``[1]`` is 1, ``[{"a": []}]`` is 3."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def _too_deep(line: int, limit: int) -> BackupFormatError:

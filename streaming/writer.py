@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import zstandard
+
 from .encoding import encode_line
 from .format import (
     FORMAT_NAME,
@@ -30,12 +32,13 @@ from .format import (
     section_record,
 )
 from .limits import KiB
-from .sinks import PlainSink, ZstdSink
 
 DEFAULT_CHUNK_SIZE = 128 * KiB
 _FIRST_BATCH = 64
 _MAX_BATCH = 1024
 """Rows taken from the caller's iterable at a time (checked for width together); adapted to chunk_size."""
+MAX_LEVEL = 19
+"""Levels above 19 ("ultra") need zstd windows over 32 MiB, which the reader refuses by default."""
 
 
 @dataclass(slots=True)
@@ -164,6 +167,45 @@ def _check_section(model: str, fields: Sequence[str]) -> None:
         raise ValueError("model and field names must be non-empty strings")
     if len(set(fields)) != len(fields):
         raise ValueError(f"section {model} lists a field twice")
+
+
+class PlainSink:
+    """Bytes in, chunks of exactly ``chunk_size`` bytes out (the last may be short)."""
+
+    def __init__(self, chunk_size: int) -> None:
+        self._chunk_size = chunk_size
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> list[bytes]:
+        buffer, size = self._buffer, self._chunk_size
+        buffer += data
+        if len(buffer) < size:
+            return []
+        cut = len(buffer) - len(buffer) % size
+        chunks = [bytes(buffer[start : start + size]) for start in range(0, cut, size)]
+        del buffer[:cut]
+        return chunks
+
+    def close(self) -> list[bytes]:
+        rest = bytes(self._buffer)
+        self._buffer.clear()
+        return [rest] if rest else []
+
+
+class ZstdSink:
+    """One zstd frame with a content checksum, compressed as the data arrives, in chunks of ``chunk_size``."""
+
+    def __init__(self, chunk_size: int, level: int) -> None:
+        if level > MAX_LEVEL:
+            raise ValueError(f"zstd level {level} is above {MAX_LEVEL}; readers would refuse its window size")
+        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+        self._chunker = compressor.chunker(chunk_size=chunk_size)
+
+    def write(self, data: bytes) -> list[bytes]:
+        return list(self._chunker.compress(data))
+
+    def close(self) -> list[bytes]:
+        return list(self._chunker.finish())
 
 
 def write_backup(

@@ -19,7 +19,7 @@ import pytest
 import zstandard
 
 from streaming import BackupFormatError, ErrorCode, Limits, verify
-from streaming.digits import DigitRunScanner
+from streaming.document import DigitRunScanner
 from tests.streaming.samples import build_backup, craft, simple_records
 
 ROOT = Path(__file__).resolve().parents[2]
