@@ -6,16 +6,17 @@ Never imports Django.  Read the modules in this order (docs/format.md is the nor
 * ``encoding`` - the canonical JSON encoding of a record (the digest covers these bytes);
 * ``writer``   - ``BackupWriter`` / ``write_backup``: records in, bounded chunks out;
 * ``limits``   - ``Limits``: what one hostile file may cost the reader;
-* ``errors``   - ``BackupError`` / ``BackupFormatError`` and their stable codes;
+* ``errors``   - ``BackupError`` / ``BackupFormatError`` / ``UnrestorableRow``, their stable codes;
 * ``reader``   - ``BackupReader`` / ``iter_records`` / ``verify``, composed of the three stages below;
 * ``codecs``   - detection of compression and layout, bounded decompression;
-* ``lines`` / ``document`` - NDJSON lines or a JSON document turned into ``(line, value)`` pairs;
+* ``lines`` / ``document`` - NDJSON lines or a JSON document turned into ``(line, value, size)``,
+  with ``digits`` finding over-long number literals for both;
 * ``framing``  - the order of records checked and turned into the typed ``events``.
 """
 
 from .codecs import detect, sniff_compression, sniff_layout
 from .encoding import duration_iso, encode_line, encode_record
-from .errors import BackupError, BackupFormatError, ErrorCode
+from .errors import BackupError, BackupFormatError, ErrorCode, UnrestorableRow, shorten
 from .events import End, Event, Header, Row, Section, SectionEnd
 from .format import (
     FORMAT_NAME,
@@ -54,6 +55,7 @@ __all__ = [
     "Row",
     "Section",
     "SectionEnd",
+    "UnrestorableRow",
     "VerifyReport",
     "WriterStats",
     "detect",
@@ -66,6 +68,7 @@ __all__ = [
     "section_end_record",
     "section_record",
     "sniff_compression",
+    "shorten",
     "sniff_layout",
     "verify",
     "write_backup",

@@ -62,21 +62,46 @@ class PeekableReader:
         return data
 
 
-class CountingReader:
-    """Counts decoded bytes and raises ``too_large`` as soon as the total passes the limit."""
+class ByteCounter:
+    """Counts the bytes read through it."""
 
-    def __init__(self, inner: Readable, limit: int) -> None:
+    def __init__(self, inner: Readable) -> None:
         self._inner = inner
-        self._limit = limit
         self.count = 0
 
     def read(self, size: int = -1, /) -> bytes:
         data = self._inner.read(size)
         self.count += len(data)
-        if self.count > self._limit:
+        return data
+
+
+class CountingReader(ByteCounter):
+    """Counts decoded bytes and raises ``too_large`` as soon as the total, or the ratio, passes its limit.
+
+    ``compressed`` counts the bytes the decoder consumed; None for an uncompressed file (no ratio).
+    """
+
+    def __init__(self, inner: Readable, limits: Limits, compressed: ByteCounter | None) -> None:
+        super().__init__(inner)
+        self._limits = limits
+        self._compressed = compressed
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = super().read(size)
+        limits = self._limits
+        if self.count > limits.max_decompressed_bytes:
             raise BackupFormatError(
                 ErrorCode.TOO_LARGE,
-                f"The backup unpacks to more than {human_size(self._limit)}, the largest size this server accepts.",
+                f"The backup unpacks to more than {human_size(limits.max_decompressed_bytes)}, "
+                "the largest size this server accepts.",
+            )
+        compressed = self._compressed
+        ratio = limits.max_compression_ratio
+        if compressed is not None and self.count > ratio * compressed.count + limits.ratio_allowance:
+            raise BackupFormatError(
+                ErrorCode.TOO_LARGE,
+                f"The backup unpacks to more than {ratio} times its compressed size, "
+                "far more than any backup this application writes: it looks like a decompression bomb.",
             )
         return data
 
@@ -167,9 +192,11 @@ def sniff_layout(decoded_head: bytes, *, at_end: bool, compression: Compression 
 
 def open_decoded(fileobj: Readable, limits: Limits) -> DecodedStream:
     """Detect compression and layout from the bytes, and return the decoded stream without a BOM."""
-    raw = PeekableReader(fileobj)
+    compressed = ByteCounter(fileobj)
+    raw = PeekableReader(compressed)
     compression = sniff_compression(raw.peek(len(ZSTD_MAGIC)))
-    counter = CountingReader(_decoder(raw, compression, limits), limits.max_decompressed_bytes)
+    ratio_base = None if compression is Compression.NONE else compressed
+    counter = CountingReader(_decoder(raw, compression, limits), limits, ratio_base)
     decoded = PeekableReader(counter)
     layout = _sniff_decoded(decoded, compression)
     if decoded.peek(len(UTF8_BOM)) == UTF8_BOM:
