@@ -73,9 +73,16 @@ DEFAULTS: dict[str, Any] = {
     # batch of wide rows holds about this much, not RESTORE_BATCH_SIZE x MAX_LINE_BYTES.
     "RESTORE_BATCH_BYTES": 4 * MiB,
     "MAX_UPLOAD_BYTES": 8 * GiB,
+    # The reader's limits (streaming.Limits documents each; docs/format.md gives the reasons).
+    # They bound what one upload can cost: memory about RESTORE_BATCH_BYTES plus one line of
+    # MAX_LINE_BYTES holding at most MAX_LINE_ITEMS values, plus the id maps (16 bytes a row);
+    # CPU about linear in MAX_DECOMPRESSED_BYTES, reached only at MAX_COMPRESSION_RATIO x the upload.
+    # The export writes nothing these would refuse: every backup made here restores here.
     "MAX_DECOMPRESSED_BYTES": _READER.max_decompressed_bytes,
+    "MAX_COMPRESSION_RATIO": _READER.max_compression_ratio,
     "MAX_ZSTD_WINDOW_BYTES": _READER.max_window_size,
     "MAX_LINE_BYTES": _READER.max_line_bytes,
+    "MAX_LINE_ITEMS": _READER.max_line_items,
     "MAX_JSON_DEPTH": _READER.max_depth,
     # SQLite only: folder of the per-tenant restore lock files (default: <MEDIA_ROOT>/../locks).
     "LOCK_DIR": None,
@@ -98,7 +105,9 @@ def reader_limits() -> Limits:
     """The limits every read of a backup applies, from the settings above."""
     return Limits(
         max_decompressed_bytes=backup_settings.MAX_DECOMPRESSED_BYTES,
+        max_compression_ratio=backup_settings.MAX_COMPRESSION_RATIO,
         max_window_size=backup_settings.MAX_ZSTD_WINDOW_BYTES,
         max_line_bytes=backup_settings.MAX_LINE_BYTES,
+        max_line_items=backup_settings.MAX_LINE_ITEMS,
         max_depth=backup_settings.MAX_JSON_DEPTH,
     )

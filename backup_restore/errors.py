@@ -7,8 +7,9 @@ the API layer (``backup_restore.http.http_status``) maps classes to statuses.
 
 The tree::
 
-    BackupError                      streaming.errors: code, message, line, section
+    BackupError                      streaming.errors: code, message, line, section, field
     ├── BackupFormatError            the file is not a valid, complete backup (streaming.ErrorCode)
+    ├── UnrestorableRow              the writer met a row no reader would accept (streaming)
     └── ServiceError                 raised by the Django side
         ├── ExportError              raised by the download only
         │   └── UnknownFormat          unknown_format        ?format= names no container (also a RequestError)
@@ -75,9 +76,14 @@ class ServiceError(BackupError):
     default_message = "The backup or restore could not be done."
 
     def __init__(
-        self, message: str | None = None, *, line: int | None = None, section: str | None = None
+        self,
+        message: str | None = None,
+        *,
+        line: int | None = None,
+        section: str | None = None,
+        field: str | None = None,
     ) -> None:
-        super().__init__(message or self.default_message, line=line, section=section)
+        super().__init__(message or self.default_message, line=line, section=section, field=field)
 
 
 class RequestError(ServiceError):

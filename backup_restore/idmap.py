@@ -32,7 +32,3 @@ class IdMap:
 
     def __len__(self) -> int:
         return len(self._old)
-
-    @property
-    def nbytes(self) -> int:
-        return self._old.buffer_info()[1] * self._old.itemsize * 2

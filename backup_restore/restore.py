@@ -174,7 +174,7 @@ class _Restore:
         for event in events:
             kind = type(event)
             if kind is Row:
-                loader.add(event.values, event.line)
+                loader.add(event.values, event.line, event.size)
                 if self.progress and not loader.rows % PROGRESS_EVERY:
                     self.progress("restoring", self.summary.rows + loader.rows)
             elif kind is Section:

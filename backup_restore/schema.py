@@ -95,7 +95,7 @@ class _TrueField(serializers.BooleanField):
 
 
 def _error_body(name: str, codes: set[str], description: str) -> type[serializers.Serializer]:
-    """``{"ok": false, "error": {"code", "message", "line", "section"}}`` with ``code`` limited to ``codes``."""
+    """``{"ok": false, "error": {"code", "message", "line", "section", "field"}}`` with ``code`` limited to ``codes``."""
     code_field = extend_schema_field({"type": "string", "enum": sorted(codes)})(
         type(f"{name}Code", (serializers.CharField,), {})
     )
@@ -110,6 +110,9 @@ def _error_body(name: str, codes: set[str], description: str) -> type[serializer
             ),
             "section": serializers.CharField(
                 allow_null=True, help_text="Model section of the file (e.g. clientes_servicios.cliente), when known."
+            ),
+            "field": serializers.CharField(
+                allow_null=True, help_text="Field of that section (e.g. email), when the problem is one field's."
             ),
         },
     )

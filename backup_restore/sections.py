@@ -40,12 +40,12 @@ class SectionLoader:
         if unknown := [name for name in section.fields if name not in known]:
             raise UnknownField(
                 f"Section {section.model} has fields that cannot be restored: {shorten(unknown)}.",
-                line=section.line, section=section.model,
+                line=section.line, section=section.model, field=str(unknown[0]),
             )
         if missing := [f.name for f in model_plan.fields if f.name not in section.fields and _required(f)]:
             raise MissingField(
                 f"Section {section.model} lacks required fields: {', '.join(missing)}.",
-                line=section.line, section=section.model,
+                line=section.line, section=section.model, field=missing[0],
             )
         return model_plan
 
@@ -204,6 +204,7 @@ class SectionLoader:
                 "as an earlier row of the file.",
                 line=line,
                 section=self.label,
+                field=", ".join(self.plan.natural_key),
             )
         return pks[0]
 
@@ -224,7 +225,9 @@ class SectionLoader:
         ]
 
     def _invalid(self, line: int, name: str, problem: str) -> InvalidValue:
-        return InvalidValue(f"Row at line {line} of {self.label}: field {name!r} {problem}.", line=line, section=self.label)
+        return InvalidValue(
+            f"Row at line {line} of {self.label}: field {name!r} {problem}.", line=line, section=self.label, field=name
+        )
 
 
 class _Claims:

@@ -46,7 +46,7 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
 
 
 def error_body(error: dict) -> dict:
-    """The one error shape of these endpoints: ``{"ok": false, "error": {code, message, line, section}}``."""
+    """The one error shape of these endpoints: ``{"ok": false, "error": {code, message, line, section, field}}``."""
     return {"ok": False, "error": error}
 
 
@@ -60,7 +60,7 @@ def api_exception_handler(exc, context):
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         code, message = _code_and_message(exc)
-        response.data = error_body({"code": code, "message": message, "line": None, "section": None})
+        response.data = error_body({"code": code, "message": message, "line": None, "section": None, "field": None})
     return response
 
 

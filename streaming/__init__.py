@@ -1,13 +1,22 @@
-"""Framework-free streaming of tenant backups: format v1 writer and hardened reader.
+"""Framework-free streaming of tenant backups: the format v1 writer and a hardened reader.
 
-Never imports Django.  See ``format`` for the file layout, ``writer`` to produce a backup as chunks,
-``reader`` to read one back as typed events, ``errors`` for the error codes.
+Never imports Django.  Read the modules in this order (docs/format.md is the normative spec):
+
+* ``format``   - names, containers and the builders of the control records;
+* ``encoding`` - the canonical JSON encoding of a record (the digest covers these bytes);
+* ``writer``   - ``BackupWriter`` / ``write_backup``: records in, bounded chunks out;
+* ``limits``   - ``Limits``: what one hostile file may cost the reader;
+* ``errors``   - ``BackupError`` / ``BackupFormatError`` / ``UnrestorableRow``, their stable codes;
+* ``reader``   - ``BackupReader`` / ``iter_records`` / ``verify``, composed of the three stages below;
+* ``codecs``   - detection of compression and layout, bounded decompression;
+* ``lines`` / ``document`` - NDJSON lines or a JSON document turned into ``(line, value, size)``,
+  with ``digits`` finding over-long number literals for both;
+* ``framing``  - the order of records checked and turned into the typed ``events``.
 """
 
-from .batching import RowBatch, batch_rows
 from .codecs import detect, sniff_compression, sniff_layout
 from .encoding import duration_iso, encode_line, encode_record
-from .errors import BackupError, BackupFormatError, ErrorCode
+from .errors import BackupError, BackupFormatError, ErrorCode, UnrestorableRow, shorten
 from .events import End, Event, Header, Row, Section, SectionEnd
 from .format import (
     FORMAT_NAME,
@@ -21,8 +30,8 @@ from .format import (
     section_end_record,
     section_record,
 )
-from .limits import Limits
-from .reader import DEFAULT_LIMITS, BackupReader, VerifyReport, iter_records, verify
+from .limits import DEFAULT_LIMITS, Limits
+from .reader import BackupReader, VerifyReport, iter_records, verify
 from .writer import DEFAULT_CHUNK_SIZE, BackupWriter, WriterStats, write_backup
 
 __all__ = [
@@ -44,12 +53,11 @@ __all__ = [
     "Layout",
     "Limits",
     "Row",
-    "RowBatch",
     "Section",
     "SectionEnd",
+    "UnrestorableRow",
     "VerifyReport",
     "WriterStats",
-    "batch_rows",
     "detect",
     "duration_iso",
     "encode_line",
@@ -60,6 +68,7 @@ __all__ = [
     "section_end_record",
     "section_record",
     "sniff_compression",
+    "shorten",
     "sniff_layout",
     "verify",
     "write_backup",

@@ -18,9 +18,9 @@ from typing import Protocol
 
 import zstandard
 
-from .errors import BackupFormatError, ErrorCode
+from .errors import BackupFormatError, ErrorCode, not_a_backup
 from .format import Compression, Layout
-from .limits import GiB, KiB, Limits, MiB
+from .limits import DEFAULT_LIMITS, KiB, Limits, human_size
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -62,21 +62,46 @@ class PeekableReader:
         return data
 
 
-class CountingReader:
-    """Counts decoded bytes and raises ``too_large`` as soon as the total passes the limit."""
+class ByteCounter:
+    """Counts the bytes read through it."""
 
-    def __init__(self, inner: Readable, limit: int) -> None:
+    def __init__(self, inner: Readable) -> None:
         self._inner = inner
-        self._limit = limit
         self.count = 0
 
     def read(self, size: int = -1, /) -> bytes:
         data = self._inner.read(size)
         self.count += len(data)
-        if self.count > self._limit:
+        return data
+
+
+class CountingReader(ByteCounter):
+    """Counts decoded bytes and raises ``too_large`` as soon as the total, or the ratio, passes its limit.
+
+    ``compressed`` counts the bytes the decoder consumed; None for an uncompressed file (no ratio).
+    """
+
+    def __init__(self, inner: Readable, limits: Limits, compressed: ByteCounter | None) -> None:
+        super().__init__(inner)
+        self._limits = limits
+        self._compressed = compressed
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = super().read(size)
+        limits = self._limits
+        if self.count > limits.max_decompressed_bytes:
             raise BackupFormatError(
                 ErrorCode.TOO_LARGE,
-                f"The backup unpacks to more than {_human(self._limit)}, the largest size this server accepts.",
+                f"The backup unpacks to more than {human_size(limits.max_decompressed_bytes)}, "
+                "the largest size this server accepts.",
+            )
+        compressed = self._compressed
+        ratio = limits.max_compression_ratio
+        if compressed is not None and self.count > ratio * compressed.count + limits.ratio_allowance:
+            raise BackupFormatError(
+                ErrorCode.TOO_LARGE,
+                f"The backup unpacks to more than {ratio} times its compressed size, "
+                "far more than any backup this application writes: it looks like a decompression bomb.",
             )
         return data
 
@@ -98,7 +123,7 @@ class _ZstdReader:
             return BackupFormatError(
                 ErrorCode.TOO_LARGE,
                 "The compressed backup needs more memory to unpack than this server allows "
-                f"(zstd window over {_human(self._max_window_size)}).",
+                f"(zstd window over {human_size(self._max_window_size)}).",
             )
         return BackupFormatError(
             ErrorCode.CORRUPT, "The compressed backup is damaged and cannot be unpacked (zstd data is corrupt)."
@@ -162,14 +187,16 @@ def sniff_layout(decoded_head: bytes, *, at_end: bool, compression: Compression 
         return Layout.JSON
     if text[:1] == b"{":
         return Layout.NDJSON
-    raise BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.")
+    raise not_a_backup()
 
 
 def open_decoded(fileobj: Readable, limits: Limits) -> DecodedStream:
     """Detect compression and layout from the bytes, and return the decoded stream without a BOM."""
-    raw = PeekableReader(fileobj)
+    compressed = ByteCounter(fileobj)
+    raw = PeekableReader(compressed)
     compression = sniff_compression(raw.peek(len(ZSTD_MAGIC)))
-    counter = CountingReader(_decoder(raw, compression, limits), limits.max_decompressed_bytes)
+    ratio_base = None if compression is Compression.NONE else compressed
+    counter = CountingReader(_decoder(raw, compression, limits), limits, ratio_base)
     decoded = PeekableReader(counter)
     layout = _sniff_decoded(decoded, compression)
     if decoded.peek(len(UTF8_BOM)) == UTF8_BOM:
@@ -183,7 +210,7 @@ def detect(head: bytes) -> tuple[Compression, Layout]:
     Raises ``BackupFormatError`` (``empty_file``, ``not_a_backup``...) when the head already shows the
     file cannot be a backup.
     """
-    stream = open_decoded(io.BytesIO(head), Limits())
+    stream = open_decoded(io.BytesIO(head), DEFAULT_LIMITS)
     return stream.compression, stream.layout
 
 
@@ -203,7 +230,7 @@ def _sniff_decoded(decoded: PeekableReader, compression: Compression) -> Layout:
         if layout is not None:
             return layout
         if size >= MAX_LEADING_WHITESPACE:
-            raise BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.")
+            raise not_a_backup()
         size *= 4
 
 
@@ -215,10 +242,3 @@ def _nothing_decoded(compression: Compression) -> BackupFormatError:
             "The compressed backup holds no complete data: it was probably cut off while downloading.",
         )
     return BackupFormatError(ErrorCode.EMPTY_FILE, "The file is empty: it holds no backup data.")
-
-
-def _human(size: int) -> str:
-    for unit, name in ((GiB, "GiB"), (MiB, "MiB"), (KiB, "KiB")):
-        if size >= unit:
-            return f"{size / unit:g} {name}"
-    return f"{size} bytes"

@@ -5,10 +5,12 @@ Hostile documents are the concern here.  ijson's yajl2_c backend (3.6) hands int
 SystemError from ``basic_parse`` and a segfault from ``items``.  Its prefix-based functions (``parse``,
 ``items``) also build a prefix string per level, memory quadratic in nesting depth.  So:
 
-* every chunk is scanned for digit runs longer than ``max_number_digits`` before the parser sees it;
+* every chunk is scanned for number literals longer than ``max_number_digits`` before the parser sees
+  it (``digits.NumberScanner``: digits inside strings do not count, as in NDJSON);
 * only ``basic_parse_coro`` is used (no prefixes), records are built here with a depth limit, and the
   input is fed in slices of FEED_SIZE so one step holds a bounded number of events;
-* a record still open after ``max_line_bytes`` is refused.
+* a record still open well after ``max_line_bytes``, or after the events ``max_line_items`` allows, is
+  refused while it is being built; a complete one gets the exact verdict of its canonical line.
 
 ``use_float=True`` would avoid Python ints altogether, but yajl then refuses ``-2**63`` and integers
 above ``2**63 - 1`` that the writer can produce.  Without it, integers come back as ``int`` and other
@@ -28,15 +30,25 @@ import ijson
 import orjson
 
 from .codecs import Readable
-from .digits import DigitRunScanner, safe_digit_limit
+from .digits import NumberScanner, safe_digit_limit
 from .encoding import encode_line
-from .errors import BackupFormatError, ErrorCode
-from .limits import KiB, Limits
+from .errors import (
+    BackupFormatError,
+    ErrorCode,
+    line_too_long,
+    nesting_too_deep,
+    not_a_backup,
+    number_too_long,
+    too_many_values,
+)
+from .limits import KiB, Limits, line_items
 
 FEED_SIZE = 64 * KiB
 _HASH_BATCH = 256 * KiB
 _OPENERS = {"start_map": dict, "start_array": list}
 _SCALARS = frozenset({"string", "number", "null", "boolean"})
+_EVENT_SLACK = FEED_SIZE + 16
+"""Events one parser step may add beyond a record's own (a FEED_SIZE slice holds at most about that many)."""
 
 
 class _RecordBuilder:
@@ -89,20 +101,16 @@ class _RecordBuilder:
     def _float(self, value: Decimal) -> float:
         number = float(value)
         if math.isinf(number):
-            raise _number_too_long(self.current)
+            raise number_too_long(self.current)
         return number
 
     def _open(self, container: Any, done: list[Any]) -> None:
         stack = self._stack
         if not stack:
             if type(container) is not list or self.completed:
-                raise _not_a_backup()
+                raise not_a_backup()
         elif len(stack) > self._max_depth:
-            raise BackupFormatError(
-                ErrorCode.NESTING_TOO_DEEP,
-                f"Record {self.current} nests values more than {self._max_depth} levels deep.",
-                line=self.current,
-            )
+            raise nesting_too_deep(self.current, self._max_depth)
         elif len(stack) > 1:
             parent = stack[-1]
             if type(parent) is list:
@@ -114,13 +122,19 @@ class _RecordBuilder:
 
     def _complete(self, record: Any, done: list[Any]) -> None:
         if not self._stack:
-            raise _not_a_backup()
+            raise not_a_backup()
         self.completed += 1
         done.append(record)
 
 
 class DocumentRecords:
-    """Iterates ``(record number, parsed value)`` over a JSON document ``[record, record, ...]``."""
+    """Iterates ``(record number, parsed value, canonical size)`` over a JSON document ``[record, ...]``.
+
+    Each record is re-encoded canonically before it is handed out: the digest covers those bytes, and
+    ``max_line_bytes`` / ``max_line_items`` are applied to them, so a record gets the verdict its NDJSON
+    line would get.  While a record is being built, its raw bytes and its parser events are bounded too
+    (with one slice of slack, so the exact verdict is the canonical one).
+    """
 
     def __init__(self, reader: Readable, limits: Limits) -> None:
         self._reader = reader
@@ -129,6 +143,9 @@ class DocumentRecords:
         self._pending = bytearray()
         self._builder = _RecordBuilder(limits.max_depth)
         self._events = ijson.sendable_list()
+        self._open_events = 0
+        # A record within max_line_items creates at most 3 events per counted byte, plus one.
+        self._max_events = 3 * limits.max_line_items + 1 + _EVENT_SLACK
 
     def digest_before(self, line: int) -> str:
         """Hex SHA-256 of the canonical NDJSON lines of every record before the current one."""
@@ -136,40 +153,52 @@ class DocumentRecords:
         hasher.update(self._pending)
         return hasher.hexdigest()
 
-    def __iter__(self) -> Iterator[tuple[int, Any]]:
+    def __iter__(self) -> Iterator[tuple[int, Any, int]]:
         parser = ijson.basic_parse_coro(self._events)
-        scanner = DigitRunScanner(safe_digit_limit(self._limits.max_number_digits))
+        scanner = NumberScanner(safe_digit_limit(self._limits.max_number_digits))
         for piece in self._pieces():
             run = scanner.find(piece)
             if run >= 0:
                 if run:  # sending b"" would tell ijson the input ended
                     yield from self._step(parser.send, piece[:run])
-                raise _digit_run_too_long(self._builder.current, scanner.limit)
+                raise number_too_long(self._builder.current)
             yield from self._step(parser.send, piece)
         yield from self._step(parser.close)
 
-    def _step(self, step: Any, *args: bytes) -> Iterator[tuple[int, Any]]:
+    def _step(self, step: Any, *args: bytes) -> Iterator[tuple[int, Any, int]]:
         """Run one parser step and hand out the records it completed."""
-        events = self._events
+        events, builder = self._events, self._builder
         try:
             step(*args)
         except (ijson.JSONError, InvalidOperation) as exc:
-            self._builder.feed(events)
-            raise _parse_error(exc, self._builder.current) from None
-        records = self._builder.feed(events)
+            builder.feed(events)
+            raise _parse_error(exc, builder.current) from None
+        records = builder.feed(events)
+        self._count_events(len(events), bool(records))
         del events[:]
-        first = self._builder.completed - len(records) + 1
+        first = builder.completed - len(records) + 1
         for number, record in enumerate(records, first):
-            yield number, record
-            self._hash(record, number)
+            line = self._canonical(record, number)
+            yield number, record, len(line)
+            self._hash(line)
+
+    def _count_events(self, count: int, completed: bool) -> None:
+        """Refuse a record whose parser events alone show it holds more than ``max_line_items`` values."""
+        if not self._builder.inside_record():
+            self._open_events = 0
+            return
+        self._open_events = count if completed else self._open_events + count
+        if self._open_events > self._max_events:
+            raise too_many_values(self._builder.current, self._limits.max_line_items)
 
     def _pieces(self) -> Iterator[bytes]:
-        """Input in slices of at most FEED_SIZE, refusing a record that stays open past the limit.
+        """Input in slices of at most FEED_SIZE, refusing a record that stays open well past the limit.
 
-        The size of the open record is known to within one slice: a slice that completes a record
-        restarts the count at that slice's length.
+        The size of the open record is known to within one slice (a slice that completes a record
+        restarts the count at that slice's length), hence the slice of slack.
         """
-        read, size, limit = self._reader.read, self._limits.read_size, self._limits.max_line_bytes
+        read, size = self._reader.read, self._limits.read_size
+        limit = self._limits.max_line_bytes
         builder = self._builder
         open_bytes = 0
         while data := read(size):
@@ -183,51 +212,37 @@ class DocumentRecords:
                     open_bytes = len(piece)
                 else:
                     open_bytes += len(piece)
-                if open_bytes > limit:
-                    raise _record_too_large(builder.current, limit)
+                if open_bytes > limit + FEED_SIZE:
+                    raise line_too_long(builder.current, limit)
 
-    def _hash(self, record: Any, number: int) -> None:
-        """Re-encode ``record`` into the pending digest input.
+    def _canonical(self, record: Any, number: int) -> bytes:
+        """The record's canonical NDJSON line, checked against the limits its NDJSON line would meet."""
+        try:
+            line = encode_line(record)
+        except orjson.JSONEncodeError:
+            raise number_too_long(number) from None
+        limits = self._limits
+        if len(line) > limits.max_line_bytes + 1:
+            raise line_too_long(number, limits.max_line_bytes)
+        if len(line) > limits.max_line_items + 1 and line_items(line) > limits.max_line_items:
+            raise too_many_values(number, limits.max_line_items)
+        return line
+
+    def _hash(self, line: bytes) -> None:
+        """Add a canonical line to the pending digest input.
 
         Copied into a bytearray at once: orjson's result objects reserve far more memory than their
         length, so holding thousands of them would cost megabytes.
         """
-        try:
-            self._pending += encode_line(record)
-        except orjson.JSONEncodeError:
-            raise _number_too_long(number) from None
+        self._pending += line
         if len(self._pending) >= _HASH_BATCH:
             self._hasher.update(self._pending)
             self._pending.clear()
 
 
-def _record_too_large(line: int, limit: int) -> BackupFormatError:
-    return BackupFormatError(
-        ErrorCode.LINE_TOO_LONG,
-        f"Record {line} is larger than the {limit} bytes allowed for one record.",
-        line=line,
-    )
-
-
-def _number_too_long(line: int) -> BackupFormatError:
-    return BackupFormatError(ErrorCode.NUMBER_TOO_LONG, f"Record {line} holds a number too large to read.", line=line)
-
-
-def _not_a_backup() -> BackupFormatError:
-    return BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.")
-
-
-def _digit_run_too_long(line: int, limit: int) -> BackupFormatError:
-    return BackupFormatError(
-        ErrorCode.NUMBER_TOO_LONG,
-        f"Record {line} holds a run of more than {limit} digits, longer than any number a backup contains.",
-        line=line,
-    )
-
-
 def _parse_error(exc: Exception, line: int) -> BackupFormatError:
     if isinstance(exc, InvalidOperation):
-        return _number_too_long(line)
+        return number_too_long(line)
     detail = str(exc)
     if "premature EOF" in detail:
         return BackupFormatError(
@@ -237,5 +252,5 @@ def _parse_error(exc: Exception, line: int) -> BackupFormatError:
             line=line,
         )
     if "UTF8" in detail:
-        return BackupFormatError(ErrorCode.INVALID_UTF8, f"Record {line} is not valid UTF-8 text.", line=line)
-    return BackupFormatError(ErrorCode.INVALID_JSON, f"Record {line} is not valid JSON.", line=line)
+        return BackupFormatError(ErrorCode.INVALID_UTF8, f"Line {line} is not valid UTF-8 text.", line=line)
+    return BackupFormatError(ErrorCode.INVALID_JSON, f"Line {line} is not valid JSON.", line=line)

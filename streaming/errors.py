@@ -1,9 +1,13 @@
 """The one exception hierarchy for backup problems.
 
 ``BackupError`` is the reusable base: a stable machine ``code``, a ``message`` a shop owner can read, and
-where it happened (``line``, ``section``).  ``BackupFormatError`` covers everything wrong with a backup
-file; its codes are listed in ``ErrorCode``.  The Django app subclasses ``BackupError`` for its own codes
-and maps codes to HTTP statuses.
+where it happened (``line``, ``section``, ``field``).  ``BackupFormatError`` covers everything wrong with
+a backup file; its codes are listed in ``ErrorCode``.  The Django app subclasses ``BackupError`` for its
+own codes and maps codes to HTTP statuses.  ``UnrestorableRow`` is the writer's refusal of a row no
+reader would accept.
+
+A message quotes the file only through ``shorten``, and the constructor caps every string again, so
+no error carries an unbounded string from a hostile file into a log line or an API response.
 """
 
 from __future__ import annotations
@@ -11,6 +15,27 @@ from __future__ import annotations
 import reprlib
 from enum import StrEnum
 from typing import Any
+
+MAX_MESSAGE = 1000
+MAX_NAME = 200
+"""Longest ``message`` and ``section`` / ``field`` an error keeps (defence in depth, see ``shorten``)."""
+ELLIPSIS = "…"
+
+
+_REPR = reprlib.Repr(maxlevel=3, maxlist=8, maxdict=8, maxstring=MAX_NAME, maxlong=60, maxother=MAX_NAME)
+
+
+def shorten(value: Any, limit: int = MAX_NAME) -> str:
+    """``repr(value)``, cut to ``limit`` characters ending with "…" when longer: how messages quote
+    input. Built without a full copy of a large value (``reprlib`` for containers and numbers)."""
+    text = repr(value[: limit + 1]) if isinstance(value, str) else _REPR.repr(value)
+    return _cut(text, limit)
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + ELLIPSIS
 
 
 class ErrorCode(StrEnum):
@@ -25,6 +50,7 @@ class ErrorCode(StrEnum):
     NESTING_TOO_DEEP = "nesting_too_deep"
     NUMBER_TOO_LONG = "number_too_long"
     TOO_LARGE = "too_large"
+    TOO_MANY_VALUES = "too_many_values"
     TRUNCATED = "truncated"
     DIGEST_MISMATCH = "digest_mismatch"
     COUNT_MISMATCH = "count_mismatch"
@@ -47,17 +73,26 @@ class BackupError(Exception):
         code: str | None = None,
         line: int | None = None,
         section: str | None = None,
+        field: str | None = None,
     ) -> None:
+        message = _cut(message, MAX_MESSAGE)
         super().__init__(message)
         if code is not None:
             self.code = code
         self.message = message
         self.line = line
-        self.section = section
+        self.section = _cut(section, MAX_NAME)
+        self.field = _cut(field, MAX_NAME)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``error`` object of an API response."""
-        return {"code": str(self.code), "message": self.message, "line": self.line, "section": self.section}
+        return {
+            "code": str(self.code),
+            "message": self.message,
+            "line": self.line,
+            "section": self.section,
+            "field": self.field,
+        }
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -65,7 +100,7 @@ class BackupError(Exception):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
-            f"line={self.line!r}, section={self.section!r})"
+            f"line={self.line!r}, section={self.section!r}, field={self.field!r})"
         )
 
 
@@ -81,15 +116,59 @@ class BackupFormatError(BackupError):
         *,
         line: int | None = None,
         section: str | None = None,
+        field: str | None = None,
     ) -> None:
-        super().__init__(message, code=ErrorCode(code), line=line, section=section)
+        super().__init__(message, code=ErrorCode(code), line=line, section=section, field=field)
 
 
-_REPR = reprlib.Repr(maxlevel=3, maxlist=8, maxdict=8, maxstring=200, maxlong=60, maxother=200)
+def not_a_backup(line: int | None = None) -> BackupFormatError:
+    """The one message for a file that is something else altogether (an image, a PDF, other JSON)."""
+    return BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.", line=line)
 
 
-def shorten(value: object, limit: int = 200) -> str:
-    """A ``repr`` of ``value`` of at most ``limit`` characters (cut with "…"), built without ever
-    copying the whole of a large value: messages never echo unbounded input."""
-    text = _REPR.repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def bad_framing(problem: str, line: int, section: str | None = None) -> BackupFormatError:
+    """Records out of order or malformed; ``problem`` is a clause, quoting input only through ``shorten``."""
+    return BackupFormatError(
+        ErrorCode.BAD_FRAMING, f"The backup is malformed: {problem} (line {line}).", line=line, section=section
+    )
+
+
+def line_too_long(line: int, limit: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.LINE_TOO_LONG, f"Line {line} is longer than the {limit} bytes allowed for one record.", line=line
+    )
+
+
+def too_many_values(line: int, limit: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.TOO_MANY_VALUES,
+        f"Line {line} holds more than the {limit} values (counted as commas and brackets) allowed for one record.",
+        line=line,
+    )
+
+
+def nesting_too_deep(line: int, limit: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.NESTING_TOO_DEEP, f"Line {line} nests values more than {limit} levels deep.", line=line
+    )
+
+
+def number_too_long(line: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.NUMBER_TOO_LONG,
+        f"Line {line} holds a number too long or too large to read (more digits than allowed, or beyond 64 bits).",
+        line=line,
+    )
+
+
+class UnrestorableRow(BackupError):
+    """The writer met a row no reader would accept (over ``max_line_bytes`` or ``max_line_items``).
+
+    ``section`` is the model, ``field`` the field responsible, ``values_id`` the row's first value (its id).
+    """
+
+    code = "unrestorable_row"
+
+    def __init__(self, message: str, *, section: str, field: str, values_id: Any) -> None:
+        super().__init__(message, section=section, field=field)
+        self.values_id = values_id

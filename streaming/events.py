@@ -21,10 +21,15 @@ class Section:
 
 @dataclass(slots=True)
 class Row:
-    """One row; ``values`` is aligned with the ``fields`` of the enclosing ``Section``."""
+    """One row; ``values`` is aligned with the ``fields`` of the enclosing ``Section``.
+
+    ``size`` is the length of the row's canonical NDJSON line, newline included, whatever the container:
+    what the row weighs, for batching by bytes.
+    """
 
     values: list[Any]
     line: int
+    size: int
 
 
 @dataclass(slots=True)

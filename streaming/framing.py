@@ -2,8 +2,9 @@
 
 Order enforced: one header; then sections, each ``section`` / rows / ``section_end`` with the row
 count it announced; then one ``end`` record whose totals and digest match what came before; then
-nothing but whitespace.  The ``End`` event is only yielded once all of that has been checked, so a
-consumer that commits on ``End`` never commits a bad file.
+nothing (the record sources refuse blank NDJSON lines; a JSON document may end in whitespace).
+The ``End`` event is only yielded once all of that has been checked, so a consumer that commits on
+``End`` never commits a bad file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .errors import BackupFormatError, ErrorCode
+from .errors import BackupFormatError, ErrorCode, bad_framing, not_a_backup, shorten
 from .events import End, Event, Header, Row, Section, SectionEnd
 from .format import (
     FORMAT_NAME,
@@ -22,25 +23,28 @@ from .format import (
     SUPPORTED_VERSIONS,
 )
 
-_NOT_A_BACKUP = "This file is not a backup made by this application."
 _NO_SECTION = -1
 """Row width while no section is open: no row has it, so one length test catches both mistakes."""
 
 
-def frame_records(records: Iterable[tuple[int, Any]], digest_before: Callable[[int], str]) -> Iterator[Event]:
-    """Validate ``(line, value)`` pairs into events; ``digest_before(line)`` is the digest of earlier lines."""
+Record = tuple[int, Any, int]
+"""``(line, value, size)``: a record's number, its parsed value, the length of its canonical NDJSON line."""
+
+
+def frame_records(records: Iterable[Record], digest_before: Callable[[int], str]) -> Iterator[Event]:
+    """Validate records into events; ``digest_before(line)`` is the digest of the lines before ``line``."""
     stream = iter(records)
     first = _first_record(stream)
     yield parse_header(first[1], first[0])
     state = _Sections()
     line = first[0]
     width, count = state.width, 0  # the row loop keeps these two in locals: it runs once per row
-    for line, value in stream:
+    for line, value, size in stream:
         if type(value) is list:
             if len(value) != width:
                 state.reject_row(value, line)
             count += 1
-            yield Row(value, line)
+            yield Row(value, line, size)
             continue
         state.count = count
         if type(value) is dict and value.get("kind") == KIND_END:
@@ -54,27 +58,27 @@ def frame_records(records: Iterable[tuple[int, Any]], digest_before: Callable[[i
     raise _truncated(line + 1, state.open_model)
 
 
-def _first_record(stream: Iterator[tuple[int, Any]]) -> tuple[int, Any]:
+def _first_record(stream: Iterator[Record]) -> Record:
     """The first record; a text file whose first record is not even JSON is simply not a backup."""
     try:
         first = next(stream, None)
     except BackupFormatError as exc:
         if exc.code == ErrorCode.INVALID_JSON and exc.line in (None, 1):
-            raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP, line=exc.line) from exc
+            raise not_a_backup(exc.line) from exc
         raise
     if first is None:
-        raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP)
+        raise not_a_backup()
     return first
 
 
 def parse_header(value: Any, line: int) -> Header:
     """Check the header record: our format, a version this release can read."""
     if type(value) is not dict or value.get("kind") != KIND_HEADER:
-        raise BackupFormatError(ErrorCode.NOT_A_BACKUP, _NOT_A_BACKUP, line=line)
+        raise not_a_backup(line)
     if value.get("format") != FORMAT_NAME:
         raise BackupFormatError(
             ErrorCode.WRONG_FORMAT,
-            f"This file is a {value.get('format')!r} file, not a tenant backup of this application.",
+            f"This file is a {shorten(value.get('format'))} file, not a tenant backup of this application.",
             line=line,
         )
     version = value.get("version")
@@ -98,10 +102,10 @@ class _Sections:
     def reject_row(self, values: list[Any], line: int) -> None:
         """Raise for a row whose length does not match the open section (or that has no section)."""
         if self.open_model is None:
-            raise _framing("a data row appears outside any section", line)
+            raise bad_framing("a data row appears outside any section", line)
         raise BackupFormatError(
             ErrorCode.ROW_ARITY,
-            f"Line {line} has {len(values)} values but section {self.open_model} has {self.width} fields.",
+            f"Line {line} has {len(values)} values but section {shorten(self.open_model)} has {self.width} fields.",
             line=line,
             section=self.open_model,
         )
@@ -113,15 +117,17 @@ class _Sections:
         if kind == KIND_SECTION_END:
             return self._close(value, line)
         if kind == KIND_HEADER:
-            raise _framing("a second backup header appears", line, self.open_model)
-        raise _framing("a record of unknown kind appears", line, self.open_model)
+            raise bad_framing("a second backup header appears", line, self.open_model)
+        raise bad_framing("a record of unknown kind appears", line, self.open_model)
 
     def check_end(self, value: dict[str, Any], line: int, digest: str) -> End:
         if self.open_model is not None:
-            raise _framing(f"the end record comes before section {self.open_model} was closed", line, self.open_model)
+            raise bad_framing(
+                f"the end record comes before section {shorten(self.open_model)} was closed", line, self.open_model
+            )
         sections, rows, sha256 = value.get("sections"), value.get("rows"), value.get("sha256")
         if type(sections) is not int or type(rows) is not int or type(sha256) is not str:
-            raise _framing("the end record is malformed", line)
+            raise bad_framing("the end record is malformed", line)
         if sections != len(self.seen) or rows != self.total:
             raise BackupFormatError(
                 ErrorCode.COUNT_MISMATCH,
@@ -140,14 +146,18 @@ class _Sections:
     def _open(self, value: dict[str, Any], line: int) -> Section:
         model, fields = value.get("model"), value.get("fields")
         if self.open_model is not None:
-            raise _framing(f"section {model} starts before section {self.open_model} was closed", line, self.open_model)
+            raise bad_framing(
+                f"section {shorten(model)} starts before section {shorten(self.open_model)} was closed",
+                line,
+                self.open_model,
+            )
         if not _is_name(model) or type(fields) is not list or not all(map(_is_name, fields)):
-            raise _framing("a section record is malformed", line)
+            raise bad_framing("a section record is malformed", line)
         if len(set(fields)) != len(fields):
-            raise _framing(f"section {model} lists a field twice", line, model)
+            raise bad_framing(f"section {shorten(model)} lists a field twice", line, model)
         if model in self.seen:
             raise BackupFormatError(
-                ErrorCode.DUPLICATE_SECTION, f"Section {model} appears twice.", line=line, section=model
+                ErrorCode.DUPLICATE_SECTION, f"Section {shorten(model)} appears twice.", line=line, section=model
             )
         self.seen.add(model)
         self.open_model, self.width, self.count = model, len(fields), 0
@@ -156,13 +166,15 @@ class _Sections:
     def _close(self, value: dict[str, Any], line: int) -> SectionEnd:
         model, rows = value.get("model"), value.get("rows")
         if self.open_model is None or model != self.open_model:
-            raise _framing(f"the end of section {model} does not match the open section", line, self.open_model)
+            raise bad_framing(
+                f"the end of section {shorten(model)} does not match the open section", line, self.open_model
+            )
         if type(rows) is not int:
-            raise _framing(f"the end of section {model} is malformed", line, model)
+            raise bad_framing(f"the end of section {shorten(model)} is malformed", line, model)
         if rows != self.count:
             raise BackupFormatError(
                 ErrorCode.COUNT_MISMATCH,
-                f"Section {model} announces {rows} rows but holds {self.count}.",
+                f"Section {shorten(model)} announces {rows} rows but holds {self.count}.",
                 line=line,
                 section=model,
             )
@@ -171,19 +183,13 @@ class _Sections:
         return SectionEnd(model, rows, line)
 
 
-def _expect_nothing_after(stream: Iterator[tuple[int, Any]]) -> None:
-    for line, _ in stream:
-        raise _framing("data follows the end record", line)
+def _expect_nothing_after(stream: Iterator[Record]) -> None:
+    for line, _, _ in stream:
+        raise bad_framing("data follows the end record", line)
 
 
 def _is_name(value: Any) -> bool:
     return type(value) is str and value != ""
-
-
-def _framing(problem: str, line: int, section: str | None = None) -> BackupFormatError:
-    return BackupFormatError(
-        ErrorCode.BAD_FRAMING, f"The backup is malformed: {problem} (line {line}).", line=line, section=section
-    )
 
 
 def _truncated(line: int, section: str | None) -> BackupFormatError:
@@ -200,9 +206,12 @@ def _unsupported(version: int, line: int) -> BackupFormatError:
     readable = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
     if version > max(SUPPORTED_VERSIONS):
         message = (
-            f"This backup was made by a newer release of the application (format version {version}); "
+            f"This backup was made by a newer release of the application (format version {shorten(version)}); "
             f"this release reads format version {readable}. Update the application, then restore again."
         )
     else:
-        message = f"This backup uses format version {version}, which this release cannot read (it reads {readable})."
+        message = (
+            f"This backup uses format version {shorten(version)}, "
+            f"which this release cannot read (it reads {readable})."
+        )
     return BackupFormatError(ErrorCode.UNSUPPORTED_VERSION, message, line=line)

@@ -1,9 +1,13 @@
-"""NDJSON records: split decoded bytes into lines, parse each with orjson, keep the running digest.
+"""NDJSON records: split decoded bytes into lines, check and parse each with orjson, keep the running digest.
 
 Lines are found block by block (one ``read_size`` read, cut at its last newline), so a long line is
 never concatenated piece by piece, and an over-long line is refused once ``max_line_bytes`` have
-arrived without a newline.  The digest is fed whole blocks, after their lines were handed out; the
-digest up to any line of the current block is computed on demand (only the ``end`` record needs it).
+arrived without a newline.  Before parsing, a line longer than ``max_line_items`` bytes has its
+commas and brackets counted, and a block holding a run of 19 digits or more has the lines holding it
+checked for over-long numbers (``digits``): both are C-speed byte counts, and the common line pays one
+length comparison.  Every line must hold a record: a blank line is ``bad_framing``.  The digest is fed
+whole blocks, after their lines were handed out; the digest up to any line of the current block is
+computed on demand (only the ``end`` record needs it).
 """
 
 from __future__ import annotations
@@ -15,13 +19,21 @@ from typing import Any
 import orjson
 
 from .codecs import Readable
-from .depth import nesting_depth
-from .errors import BackupFormatError, ErrorCode
-from .limits import Limits
+from .digits import bad_number, number_suspects, safe_digit_limit
+from .errors import (
+    BackupFormatError,
+    ErrorCode,
+    bad_framing,
+    line_too_long,
+    nesting_too_deep,
+    number_too_long,
+    too_many_values,
+)
+from .limits import Limits, line_items
 
 
 class NdjsonRecords:
-    """Iterates ``(line number, parsed value)`` over an NDJSON stream; blank lines are skipped."""
+    """Iterates ``(line number, parsed value, canonical size)`` over an NDJSON stream."""
 
     def __init__(self, reader: Readable, limits: Limits) -> None:
         self._reader = reader
@@ -38,9 +50,10 @@ class NdjsonRecords:
             hasher.update(b"\n")
         return hasher.hexdigest()
 
-    def __iter__(self) -> Iterator[tuple[int, Any]]:
+    def __iter__(self) -> Iterator[tuple[int, Any, int]]:
         loads = orjson.loads
-        max_depth = self._limits.max_depth
+        max_depth, max_items = self._limits.max_depth, self._limits.max_line_items
+        digits = safe_digit_limit(self._limits.max_number_digits)
         # A JSON text nesting deeper than max_depth has an opening and a closing bracket per level.
         deep_enough = 2 * (max_depth + 1)
         for block, complete in self._blocks():
@@ -49,16 +62,19 @@ class NdjsonRecords:
                 lines.pop()
             self._lines = lines
             line = self._first_line
+            suspects = number_suspects(block, line, digits)
             for data in lines:
+                if len(data) > max_items and line_items(data) > max_items:
+                    raise too_many_values(line, max_items)
+                if suspects and line in suspects and bad_number(data, digits):
+                    raise number_too_long(line)
                 try:
                     value = loads(data)
                 except orjson.JSONDecodeError as exc:
-                    if data.strip():
-                        raise _parse_error(exc, line, complete, max_depth) from None
-                else:
-                    if len(data) >= deep_enough and data.count(b"[") + data.count(b"{") > max_depth:
-                        _check_depth(value, max_depth, line)
-                    yield line, value
+                    raise _parse_error(exc, data, line, complete, max_depth) from None
+                if len(data) >= deep_enough and data.count(b"[") + data.count(b"{") > max_depth:
+                    _check_depth(value, max_depth, line)
+                yield line, value, len(data) + 1
                 line += 1
             self._hasher.update(block)
             self._first_line = line
@@ -74,7 +90,7 @@ class NdjsonRecords:
                 pending.append(data)
                 pending_size += len(data)
                 if pending_size > limit:
-                    raise _line_too_long(self._first_line, limit)
+                    raise line_too_long(self._first_line, limit)
                 continue
             block = b"".join((*pending, data[: cut + 1])) if pending else data[: cut + 1]
             if len(block) > limit:
@@ -91,27 +107,34 @@ def _check_line_lengths(block: bytes, first_line: int, limit: int) -> None:
     lines = block.split(b"\n")
     if max(map(len, lines)) > limit:
         index = next(i for i, data in enumerate(lines) if len(data) > limit)
-        raise _line_too_long(first_line + index, limit)
+        raise line_too_long(first_line + index, limit)
 
 
 def _check_depth(value: Any, limit: int, line: int) -> None:
     if nesting_depth(value) > limit:
-        raise _too_deep(line, limit)
+        raise nesting_too_deep(line, limit)
 
 
-def _too_deep(line: int, limit: int) -> BackupFormatError:
-    return BackupFormatError(
-        ErrorCode.NESTING_TOO_DEEP, f"Line {line} nests values more than {limit} levels deep.", line=line
-    )
+def nesting_depth(value: Any) -> int:
+    """Deepest nesting of lists/dicts in ``value``; a scalar is 0, ``[1]`` is 1, ``[{"a": []}]`` is 3."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in item)
+    return deepest
 
 
-def _line_too_long(line: int, limit: int) -> BackupFormatError:
-    return BackupFormatError(
-        ErrorCode.LINE_TOO_LONG, f"Line {line} is longer than the {limit} bytes allowed for one record.", line=line
-    )
-
-
-def _parse_error(exc: orjson.JSONDecodeError, line: int, complete: bool, max_depth: int) -> BackupFormatError:
+def _parse_error(
+    exc: orjson.JSONDecodeError, data: bytes, line: int, complete: bool, max_depth: int
+) -> BackupFormatError:
+    if not data.strip():
+        return bad_framing("a blank line, where a record must be", line)
     if not complete:
         return BackupFormatError(
             ErrorCode.TRUNCATED,
@@ -123,7 +146,7 @@ def _parse_error(exc: orjson.JSONDecodeError, line: int, complete: bool, max_dep
     if "UTF-8" in detail:
         return BackupFormatError(ErrorCode.INVALID_UTF8, f"Line {line} is not valid UTF-8 text.", line=line)
     if "depth limit" in detail:
-        return _too_deep(line, max_depth)
+        return nesting_too_deep(line, max_depth)
     if "number is infinity" in detail:
-        return BackupFormatError(ErrorCode.NUMBER_TOO_LONG, f"Line {line} holds a number too large to read.", line=line)
+        return number_too_long(line)
     return BackupFormatError(ErrorCode.INVALID_JSON, f"Line {line} is not valid JSON.", line=line)

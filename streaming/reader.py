@@ -11,10 +11,8 @@ from .document import DocumentRecords
 from .events import End, Event, Header, SectionEnd
 from .format import Compression, Layout
 from .framing import frame_records
-from .limits import Limits
+from .limits import DEFAULT_LIMITS, Limits
 from .lines import NdjsonRecords
-
-DEFAULT_LIMITS = Limits()
 
 
 class BackupReader:

@@ -5,6 +5,11 @@ of them for a ``b"".join`` makes glibc trim and re-fault the heap on every batch
 here), and every ``chunk_size`` of encoded rows is hashed and handed to the sink in one call.  Memory
 stays at about one chunk plus one batch of rows whatever the number of rows.
 
+The writer applies the reader's ``Limits`` to every line it writes (``max_line_bytes``,
+``max_line_items``), so every file it produces can be read back: a row over them raises
+``UnrestorableRow`` naming the model, the row's id and the field responsible.  The common row pays
+one length comparison for this.
+
 The writer is a small state machine: ``header``, then any number of ``section``, then ``finish``; each
 returns an iterator of chunks that must be exhausted before the next call.  If a section is abandoned
 or its rows raise, the writer refuses to ``finish``: the output then has no end record and every
@@ -19,7 +24,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from .encoding import encode_line
+import zstandard
+
+from .encoding import encode_line, encode_record
+from .errors import UnrestorableRow, shorten
 from .format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -29,13 +37,14 @@ from .format import (
     section_end_record,
     section_record,
 )
-from .limits import KiB
-from .sinks import PlainSink, ZstdSink
+from .limits import DEFAULT_LIMITS, KiB, Limits, human_size, line_items
 
 DEFAULT_CHUNK_SIZE = 128 * KiB
 _FIRST_BATCH = 64
 _MAX_BATCH = 1024
 """Rows taken from the caller's iterable at a time (checked for width together); adapted to chunk_size."""
+MAX_LEVEL = 19
+"""Levels above 19 ("ultra") need zstd windows over 32 MiB, which the reader refuses by default."""
 
 
 @dataclass(slots=True)
@@ -56,10 +65,14 @@ class BackupWriter:
         *,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         level: int = 3,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self.container = Container(container)
+        self.limits = limits
+        # A line (newline included) no longer than this passes both line limits without a closer look.
+        self._fits = min(limits.max_line_bytes, limits.max_line_items) + 1
         self.stats = WriterStats()
         self._chunk_size = chunk_size
         self._sink = ZstdSink(chunk_size, level) if self.container is Container.NDJSON_ZST else PlainSink(chunk_size)
@@ -81,10 +94,12 @@ class BackupWriter:
             raise ValueError("not a backup header record; build it with header_record()")
         if record.get("version") != FORMAT_VERSION:
             raise ValueError(f"this writer produces format version {FORMAT_VERSION}")
+        line = encode_line(record)
+        self._check_control(line, "header")
         self._state = "body"
         if self.container is Container.JSON:
             yield from self._out(b"[\n")
-        yield from self._emit(encode_line(record))
+        yield from self._emit(line)
 
     def section(self, model: str, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
         """Write one section: its record, every row of ``rows``, and a ``section_end`` with the real count."""
@@ -92,10 +107,12 @@ class BackupWriter:
         _check_section(model, fields)
         if model in self.stats.sections:
             raise ValueError(f"section {model} was already written")
+        line = encode_line(section_record(model, fields))
+        self._check_control(line, f"section {model}")
         self._state = "section"
         self.stats.sections[model] = 0
-        yield from self._emit(encode_line(section_record(model, fields)))
-        written = yield from self._rows(model, len(fields), rows)
+        yield from self._emit(line)
+        written = yield from self._rows(model, fields, rows)
         yield from self._emit(encode_line(section_end_record(model, written)))
         self._state = "body"
 
@@ -109,8 +126,9 @@ class BackupWriter:
         yield from self._emit(record, last=True)
         yield from self._out_chunks(self._sink.close())
 
-    def _rows(self, model: str, width: int, rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    def _rows(self, model: str, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
         """Encode and emit ``rows``; returns (as the generator's value) how many were written."""
+        width, fits = len(fields), self._fits
         written = 0
         buffer = bytearray()
         size = _FIRST_BATCH
@@ -120,7 +138,10 @@ class BackupWriter:
                 raise ValueError(f"a row of section {model} does not have {width} values")
             start = len(buffer)
             for row in batch:
-                buffer += encode_line(row)
+                line = encode_line(row)
+                if len(line) > fits:
+                    self._check_row(model, fields, row, line)
+                buffer += line
             written += len(batch)
             self.stats.rows += len(batch)
             self.stats.sections[model] = written
@@ -131,6 +152,36 @@ class BackupWriter:
         if buffer:
             yield from self._emit(bytes(buffer))
         return written
+
+    def _check_row(self, model: str, fields: Sequence[str], row: Sequence[Any], line: bytes) -> None:
+        """Raise ``UnrestorableRow`` if ``line`` breaks a reader limit; values are encoded one by one only then."""
+        limits, size = self.limits, len(line) - 1
+        if size > limits.max_line_bytes:
+            field = _worst(fields, row, len)
+            problem = (
+                f"field {shorten(field)} makes the row {human_size(size)}, "
+                f"over the {human_size(limits.max_line_bytes)} one backup line may hold"
+            )
+        elif size > limits.max_line_items and (items := line_items(line)) > limits.max_line_items:
+            field = _worst(fields, row, line_items)
+            problem = (
+                f"field {shorten(field)} gives the row {items} values (counted as commas and brackets), "
+                f"over the {limits.max_line_items} one backup line may hold"
+            )
+        else:
+            return
+        raise UnrestorableRow(
+            f"{model} #{shorten(row[0])}: {problem}; shorten it, then back up again.",
+            section=model,
+            field=field,
+            values_id=row[0],
+        )
+
+    def _check_control(self, line: bytes, what: str) -> None:
+        """Header and section records obey the reader's limits too (they only grow with the schema)."""
+        limits = self.limits
+        if len(line) - 1 > limits.max_line_bytes or line_items(line) > limits.max_line_items:
+            raise ValueError(f"the {what} record is over the reader's line limits")
 
     def _emit(self, canonical: bytes, *, last: bool = False) -> Iterator[bytes]:
         """Hash canonical NDJSON bytes and send them, in this container's layout, to the sink.
@@ -166,6 +217,51 @@ def _check_section(model: str, fields: Sequence[str]) -> None:
         raise ValueError(f"section {model} lists a field twice")
 
 
+def _worst(fields: Sequence[str], row: Sequence[Any], measure: Any) -> str:
+    """The field whose value, encoded alone, measures the most."""
+    sizes = [measure(encode_record(value)) for value in row]
+    return fields[sizes.index(max(sizes))]
+
+
+class PlainSink:
+    """Bytes in, chunks of exactly ``chunk_size`` bytes out (the last may be short)."""
+
+    def __init__(self, chunk_size: int) -> None:
+        self._chunk_size = chunk_size
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> list[bytes]:
+        buffer, size = self._buffer, self._chunk_size
+        buffer += data
+        if len(buffer) < size:
+            return []
+        cut = len(buffer) - len(buffer) % size
+        chunks = [bytes(buffer[start : start + size]) for start in range(0, cut, size)]
+        del buffer[:cut]
+        return chunks
+
+    def close(self) -> list[bytes]:
+        rest = bytes(self._buffer)
+        self._buffer.clear()
+        return [rest] if rest else []
+
+
+class ZstdSink:
+    """One zstd frame with a content checksum, compressed as the data arrives, in chunks of ``chunk_size``."""
+
+    def __init__(self, chunk_size: int, level: int) -> None:
+        if level > MAX_LEVEL:
+            raise ValueError(f"zstd level {level} is above {MAX_LEVEL}; readers would refuse its window size")
+        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+        self._chunker = compressor.chunker(chunk_size=chunk_size)
+
+    def write(self, data: bytes) -> list[bytes]:
+        return list(self._chunker.compress(data))
+
+    def close(self) -> list[bytes]:
+        return list(self._chunker.finish())
+
+
 def write_backup(
     header: Mapping[str, Any],
     sections: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
@@ -173,9 +269,10 @@ def write_backup(
     container: Container | str = Container.NDJSON_ZST,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     level: int = 3,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[bytes]:
     """A whole backup as chunks: ``header``, each ``(model, fields, rows)`` of ``sections``, the end."""
-    writer = BackupWriter(container, chunk_size=chunk_size, level=level)
+    writer = BackupWriter(container, chunk_size=chunk_size, level=level, limits=limits)
     yield from writer.header(header)
     for model, fields, rows in sections:
         yield from writer.section(model, fields, rows)

@@ -12,11 +12,6 @@ class Membership:
     tenant: Tenant
     role: str
 
-    @property
-    def is_manager(self) -> bool:
-        """Owners and admins manage the shop (backups, restores, staff)."""
-        return self.role in (Role.OWNER, Role.ADMIN)
-
 
 def membership_for(user) -> Membership | None:
     """The tenant and role of ``user``, or ``None`` for anonymous or tenant-less users.

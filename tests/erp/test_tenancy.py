@@ -7,11 +7,10 @@ from erp.personal_admin.tenancy import membership_for
 
 def test_roles_of_the_three_users(tenant, other_tenant):
     User = get_user_model()
-    for suffix, role, manager in (("owner", "owner", True), ("admin", "admin", True), ("staff", "employee", False)):
+    for suffix, role in (("owner", "owner"), ("admin", "admin"), ("staff", "employee")):
         membership = membership_for(User.objects.get(username=f"alfa_{suffix}"))
         assert membership.tenant == tenant
         assert membership.role == role
-        assert membership.is_manager is manager
 
 
 def test_recorded_owner_is_owner_whatever_the_profile_says(tenant):

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import pytest
 import zstandard
 
-from streaming import encode_line, end_record, header_record, section_end_record, section_record, write_backup
+from streaming import (
+    BackupFormatError,
+    ErrorCode,
+    Limits,
+    encode_line,
+    end_record,
+    header_record,
+    section_end_record,
+    section_record,
+    verify,
+    write_backup,
+)
 
 CREATED_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 GUAYAQUIL = timezone(timedelta(hours=-5))
@@ -95,3 +110,27 @@ def with_end(ndjson: bytes) -> bytes:
 
 def zstd(data: bytes, level: int = 3) -> bytes:
     return zstandard.ZstdCompressor(level=level, write_checksum=True).compress(data)
+
+
+def fails(data: bytes, code: ErrorCode, line: int | None = None, **limits: int) -> BackupFormatError:
+    """``verify`` must refuse ``data`` with ``code`` at ``line``; returns the error for more checks."""
+    with pytest.raises(BackupFormatError) as caught:
+        verify(io.BytesIO(data), limits=Limits(**limits))
+    error = caught.value
+    assert (error.code, error.line) == (code, line), error.message
+    return error
+
+
+def as_document(ndjson: bytes) -> bytes:
+    """The JSON-document container of the same records, line for line (no end record added)."""
+    return b"[\n" + ndjson.rstrip(b"\n").replace(b"\n", b",\n") + b"\n]\n"
+
+
+def peak_memory(action: Callable[[], Any]) -> int:
+    """Peak of Python allocations (tracemalloc) while ``action`` runs."""
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

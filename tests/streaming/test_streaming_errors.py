@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -16,24 +17,20 @@ import zstandard
 
 from streaming import BackupError, BackupFormatError, ErrorCode, Limits, iter_records, verify
 from streaming.format import section_end_record, section_record
-from tests.streaming import test_streaming_hostile
-from tests.streaming.samples import build_backup, craft, sample_header, simple_records, with_end, zstd
+from tests.streaming import test_streaming_hardening, test_streaming_hostile
+from tests.streaming.samples import (
+    as_document,
+    build_backup,
+    craft,
+    fails,
+    sample_header,
+    simple_records,
+    with_end,
+    zstd,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
-
-
-def fails(data: bytes, code: ErrorCode, line: int | None = None, **limits: int) -> BackupFormatError:
-    with pytest.raises(BackupFormatError) as caught:
-        verify(io.BytesIO(data), limits=Limits(**limits))
-    error = caught.value
-    assert (error.code, error.line) == (code, line), error.message
-    return error
-
-
-def as_document(ndjson: bytes) -> bytes:
-    """The JSON-document container of the same records, line for line (no end record added)."""
-    return b"[\n" + ndjson.rstrip(b"\n").replace(b"\n", b",\n") + b"\n]\n"
 
 
 def sample_lines() -> list[bytes]:
@@ -210,10 +207,21 @@ def test_row_moved_before_its_section_is_bad_framing() -> None:
     assert "outside any section" in error.message
 
 
-def test_blank_line_inside_is_a_digest_mismatch() -> None:
+@pytest.mark.parametrize("blank", [b"\n", b"  \n", b"\t\r\n"], ids=["empty", "spaces", "tab-cr"])
+@pytest.mark.parametrize(("where", "line"), [(0, 1), (3, 4), (12, 13)], ids=["before-header", "inside", "after-end"])
+def test_blank_line_is_bad_framing(blank: bytes, where: int, line: int) -> None:
     lines = sample_lines()
-    lines.insert(3, b"\n")
-    fails(b"".join(lines), ErrorCode.DIGEST_MISMATCH, 13)
+    lines.insert(where, blank)
+    error = fails(b"".join(lines), ErrorCode.BAD_FRAMING, line)
+    assert error.message == f"The backup is malformed: a blank line, where a record must be (line {line})."
+
+
+def test_many_blank_lines_cost_little() -> None:
+    """16 MiB of newlines used to cost a minute of CPU (one orjson error per line); now the first one stops."""
+    data = build_backup("ndjson") + b"\n" * (16 << 20)
+    started = time.process_time()
+    fails(data, ErrorCode.BAD_FRAMING, 13)
+    assert time.process_time() - started < 2
 
 
 def test_tampered_digest() -> None:
@@ -369,12 +377,21 @@ def test_line_too_long_is_refused_before_its_end_arrives() -> None:
 
 def test_error_to_dict() -> None:
     error = fails(craft([sample_header(), [1, 2]]), ErrorCode.BAD_FRAMING, 2)
-    assert error.to_dict() == {"code": "bad_framing", "message": error.message, "line": 2, "section": None}
+    assert error.to_dict() == {
+        "code": "bad_framing",
+        "message": error.message,
+        "line": 2,
+        "section": None,
+        "field": None,
+    }
     assert orjson.dumps(error.to_dict())
 
 
 def test_every_error_code_is_covered_here() -> None:
-    source = inspect.getsource(sys.modules[__name__]) + inspect.getsource(test_streaming_hostile)
+    source = "".join(
+        inspect.getsource(module)
+        for module in (sys.modules[__name__], test_streaming_hostile, test_streaming_hardening)
+    )
     missing = [code.name for code in ErrorCode if f"ErrorCode.{code.name}" not in source]
     assert missing == []
 
@@ -393,6 +410,7 @@ def test_backup_error_is_reusable_by_subclasses() -> None:
         "message": "Another restore is running.",
         "line": None,
         "section": "app.m",
+        "field": None,
     }
     assert str(error) == "restore_in_progress: Another restore is running."
     assert isinstance(BackupFormatError(ErrorCode.TRUNCATED, "cut"), BackupError)

@@ -5,7 +5,6 @@ tracemalloc sees Python allocations only (zstd's window lives in C and is fixed 
 
 from __future__ import annotations
 
-import tracemalloc
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from streaming import BackupWriter, iter_records
-from tests.streaming.samples import sample_header
+from tests.streaming.samples import peak_memory, sample_header
 
 SLACK = 512 * 1024
 CHUNK = 64 * 1024
@@ -36,19 +35,10 @@ def write(container: str, count: int, sink: Any = None) -> None:
             sink.write(chunk)
 
 
-def peak(action: Any) -> int:
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.parametrize("container", ["ndjson.zst", "ndjson", "json"])
 def test_writer_memory_is_flat(container: str) -> None:
-    small = peak(lambda: write(container, 5_000))
-    large = peak(lambda: write(container, 50_000))
+    small = peak_memory(lambda: write(container, 5_000))
+    large = peak_memory(lambda: write(container, 50_000))
     assert large - small < SLACK, (small, large)
 
 
@@ -65,6 +55,6 @@ def test_reader_memory_is_flat(container: str, tmp_path: Path) -> None:
                 for _ in iter_records(source):
                     pass
 
-        peaks.append(peak(read))
+        peaks.append(peak_memory(read))
     small, large = peaks
     assert large - small < SLACK, (small, large)
