@@ -15,6 +15,7 @@ __all__ = [
     "RestoreFailed",
     "RestoreInProgress",
     "ServiceError",
+    "UnexportableValue",
     "UploadTooLarge",
     "WrongTenant",
     "http_status",
@@ -42,6 +43,24 @@ class RestoreFailed(ServiceError):
 
     code = "restore_failed"
     status = 500
+
+
+class UnexportableValue(ServiceError):
+    """The database holds a value a backup cannot carry or a restore would refuse.
+
+    The export stops before the user trusts a file that could not be restored; the message
+    names the model, the row id and the field, so the shop's data can be corrected.
+    """
+
+    code = "unexportable_value"
+    status = 500
+
+    def __init__(self, message: str, *, section: str | None = None, field: str | None = None) -> None:
+        super().__init__(message, section=section)
+        self.field = field
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "field": self.field}
 
 
 class WrongTenant(ServiceError):
