@@ -12,7 +12,9 @@ The tree::
     ├── UnrestorableRow              the writer met a row no reader would accept (streaming)
     └── ServiceError                 raised by the Django side
         ├── ExportError              raised by the download only
-        │   └── UnknownFormat          unknown_format        ?format= names no container (also a RequestError)
+        │   ├── UnknownFormat          unknown_format        ?format= names no container (also a RequestError)
+        │   └── StreamFailure        ends a started download without its end record (no HTTP answer)
+        │       └── UnexportableValue  unexportable_value  a value no restore would accept
         ├── RequestError             the request itself is malformed
         │   ├── MissingFile            missing_file          no backup_file part
         │   ├── InvalidFlag            invalid_flag          replace / dry_run not a boolean
@@ -60,6 +62,8 @@ __all__ = [
     "RestoreFailed",
     "RestoreInProgress",
     "ServiceError",
+    "StreamFailure",
+    "UnexportableValue",
     "UnknownField",
     "UnknownFormat",
     "UnknownSection",
@@ -158,6 +162,21 @@ class DuplicateRow(InvalidBackupContent):
 class RejectedByDatabase(InvalidBackupContent):
     code = "rejected_by_database"
     default_message = "The database refused the restored data. Nothing was changed."
+
+
+class StreamFailure(ExportError):
+    """Raised once the download has started: it ends the stream without its end record (so no
+    reader accepts the file) and lands in the audit entry and the log, never in an HTTP answer."""
+
+
+class UnexportableValue(StreamFailure):
+    """The database holds a value a backup cannot carry or a restore would refuse.
+
+    The export stops before the user trusts a file that could not be restored; the message
+    names the model, the row id and the field, so the shop's data can be corrected.
+    """
+
+    code = "unexportable_value"
 
 
 class WrongTenant(ServiceError):

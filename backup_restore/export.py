@@ -8,21 +8,26 @@ chunks. The generator owns its transaction: it is opened on the first chunk and 
 
 from __future__ import annotations
 
+import decimal
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import django
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DataError, connections
 
-from streaming import BackupWriter, Container, header_record
+from streaming import BackupError, BackupWriter, Container, header_record
 
 from .audit import audit_record
-from .conf import backup_settings
+from .conf import backup_settings, reader_limits
+from .export_links import OutsideLinks
+from .export_values import refuse, unreadable_value, value_checks
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan, get_plan, natural_key_index
 from .snapshot import read_snapshot
+from .values import ValueProblem
 
 logger = logging.getLogger("backup_restore")
 
@@ -37,6 +42,8 @@ class BackupStats:
     section: str | None = None
     outcome: str = "started"  # then "ok", "incomplete" (client left) or "failed"
     error: str | None = None
+    code: str | None = None  # the error's code, when it has one
+    warnings: list[str] = field(default_factory=list)  # links to another shop left empty
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -71,8 +78,12 @@ def tenant_backup_stream(
         stats.outcome = "incomplete"
         logger.warning("backup of %s stopped by the client after %s bytes", tenant.slug, stats.bytes)
         raise
+    except BackupError as exc:
+        stats.outcome, stats.code, stats.error = "failed", str(exc.code), exc.message
+        logger.error("backup of %s failed after %s bytes: %s", tenant.slug, stats.bytes, exc)
+        raise
     except Exception as exc:
-        stats.outcome, stats.error = "failed", f"{type(exc).__name__}: {exc}"
+        stats.outcome, stats.code, stats.error = "failed", "export_failed", f"{type(exc).__name__}: {exc}"
         logger.exception("backup of %s failed after %s bytes", tenant.slug, stats.bytes)
         raise
     finally:
@@ -82,19 +93,32 @@ def tenant_backup_stream(
 def _export(tenant, container: Container, stats: BackupStats, using: str) -> Iterator[bytes]:
     plan = get_plan()
     writer = BackupWriter(
-        container=container, chunk_size=backup_settings.EXPORT_CHUNK_BYTES, level=backup_settings.ZSTD_LEVEL
+        container=container,
+        chunk_size=backup_settings.EXPORT_CHUNK_BYTES,
+        level=backup_settings.ZSTD_LEVEL,
+        limits=reader_limits(),  # write nothing the restore would refuse to read
     )
-    with read_snapshot(using):
-        yield from writer.header(_header(tenant, plan, using))
-        for model_plan in plan.models:
-            stats.section = model_plan.label
-            rows = _rows(model_plan, tenant, using)
-            for chunk in writer.section(model_plan.label, model_plan.field_names, rows):
-                stats.rows = writer.stats.rows
-                yield chunk
-        stats.section = None
-        yield from writer.finish()
-        stats.rows = writer.stats.rows
+    links = OutsideLinks(tenant, plan, using)
+    try:
+        with read_snapshot(using):
+            yield from writer.header(_header(tenant, plan, using))
+            for model_plan in plan.models:
+                stats.section = model_plan.label
+                rows = _rows(model_plan, tenant, using, links)
+                for chunk in writer.section(model_plan.label, model_plan.field_names, rows):
+                    stats.rows = writer.stats.rows
+                    yield chunk
+            stats.section = None
+            yield from writer.finish()
+            stats.rows = writer.stats.rows
+    except (DataError, decimal.InvalidOperation) as exc:
+        if stats.section is None:
+            raise
+        # Outside the snapshot: the failed transaction has ended, the culprit can be looked up.
+        raise unreadable_value(plan.by_label[stats.section], tenant, using, exc) from exc
+    finally:
+        stats.warnings = links.warnings()
+        links.log()
 
 
 def _header(tenant, plan: BackupPlan, using: str) -> dict:
@@ -120,13 +144,32 @@ def _schema(plan: ModelPlan) -> dict:
     return {"fields": plan.field_names, "types": types, "restorable": plan.restorable}
 
 
-def _rows(plan: ModelPlan, tenant, using: str) -> Iterable[tuple]:
-    queryset = plan.rows_of(tenant).using(using).values_list(*(f.lookup for f in plan.fields))
-    rows = queryset.iterator(chunk_size=backup_settings.EXPORT_FETCH_SIZE)
-    catalogs = [(i, f) for i, f in enumerate(plan.fields) if f.kind is FieldKind.CATALOG]
-    if not catalogs:
-        return rows
-    return _with_natural_keys(rows, [(i, _referenced_keys(plan, f, tenant, using)) for i, f in catalogs])
+def _rows(plan: ModelPlan, tenant, using: str, links: OutsideLinks) -> Iterator[tuple]:
+    """The section's rows as written: values checked, links to other rows and users made safe.
+
+    The database cursor is closed here, at once, when a row fails: left to the garbage
+    collector, a PostgreSQL server-side cursor would be closed later, after its transaction,
+    and that error would break whatever the connection is doing then.
+    """
+    queryset = plan.rows_of(tenant).using(using).values_list(*(f.field.attname for f in plan.fields))
+    with closing(queryset.iterator(chunk_size=backup_settings.EXPORT_FETCH_SIZE)) as read:
+        rows: Iterable[tuple] = read
+        if checks := value_checks(plan, connections[using].vendor):
+            rows = _checked(plan, rows, checks)
+        fixes = [(i, _fix(plan, f, tenant, using, links)) for i, f in enumerate(plan.fields) if f.kind in _LINKS]
+        if fixes:
+            rows = _fixed(rows, fixes)
+        yield from links.recording(plan, rows)
+
+
+_LINKS = (FieldKind.REF, FieldKind.USER, FieldKind.CATALOG)
+
+
+def _fix(plan: ModelPlan, f: FieldPlan, tenant, using: str, links: OutsideLinks) -> Callable[[Any], Any]:
+    """A non-null id read from the database -> what the file carries for it."""
+    if f.kind is FieldKind.CATALOG:
+        return _referenced_keys(plan, f, tenant, using).__getitem__
+    return links.fix(plan.label, f)
 
 
 def _referenced_keys(plan: ModelPlan, f: FieldPlan, tenant, using: str) -> dict:
@@ -136,13 +179,33 @@ def _referenced_keys(plan: ModelPlan, f: FieldPlan, tenant, using: str) -> dict:
     return {pk: list(key) for key, pk in natural_key_index(f.field.related_model, using, rows).items()}
 
 
-def _with_natural_keys(rows: Iterable[tuple], columns: list[tuple[int, dict]]) -> Iterator[list]:
+def _fixed(rows: Iterable[tuple], fixes: list[tuple[int, Callable[[Any], Any]]]) -> Iterator[list]:
     for row in rows:
         row = list(row)
-        for i, keys in columns:
+        for i, fix in fixes:
             if row[i] is not None:
-                row[i] = keys[row[i]]
+                row[i] = fix(row[i])
         yield row
+
+
+def _checked(plan: ModelPlan, rows: Iterable[tuple], checks: tuple) -> Iterator[tuple]:
+    """The rows, each value of ``checks``' columns passed through the restore's own rules."""
+    row, column, name = (), 0, ""
+    try:
+        for row in rows:
+            for column, name, check in checks:
+                check(row[column])
+            yield row
+    except ValueProblem as problem:
+        raise refuse(plan, row, column, name, problem) from None
+
+
+_MAX_DETAIL_CHARS = 300
+_MAX_WARNINGS = 50
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= _MAX_DETAIL_CHARS else text[: _MAX_DETAIL_CHARS - 1] + "…"
 
 
 def _audit(tenant, user, ip: str | None, stats: BackupStats) -> None:
@@ -156,7 +219,10 @@ def _audit(tenant, user, ip: str | None, stats: BackupStats) -> None:
         "seconds": round(seconds, 3),
     }
     if stats.error:
-        details["error"] = stats.error
+        details["code"] = stats.code
+        details["error"] = _capped(stats.error)
+    if stats.warnings:
+        details["warnings"] = [_capped(line) for line in stats.warnings[:_MAX_WARNINGS]]
     try:
         audit_record(tenant=tenant, user=user, action="backup", ip=ip, details=details)
     except Exception:

@@ -70,6 +70,16 @@ def attachment_stream(request, chunks: Iterator[bytes], *, filename: str, conten
     return response
 
 
+def attachment_head(request, *, filename: str, content_type: str) -> AttachmentStream:
+    """What ``HEAD`` answers for a download: the same headers, no body, and no work.
+
+    Django answers ``HEAD`` with the ``GET`` view, and servers drain the body they then drop:
+    for a backup that would build, and audit, a whole export. Streaming and empty, so that no
+    ``Content-Length: 0`` is added (the download has none either).
+    """
+    return attachment_stream(request, iter(()), filename=filename, content_type=content_type)
+
+
 async def _async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     # thread_sensitive: every step runs on the same thread, which owns the DB connection.
     step = sync_to_async(next, thread_sensitive=True)

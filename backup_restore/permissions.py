@@ -42,6 +42,6 @@ class TenantBackupThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str | None:
         membership = request_membership(request)
-        if membership is None:
+        if membership is None or request.method == "HEAD":  # a HEAD reads no data
             return None
         return self.cache_format % {"scope": self.scope, "ident": membership.tenant.pk}

@@ -24,7 +24,7 @@ from .errors import (
     UploadTooLarge,
 )
 from .export import backup_filename, tenant_backup_stream
-from .http import IgnoreAcceptHeader, attachment_stream, client_ip, http_status
+from .http import IgnoreAcceptHeader, attachment_head, attachment_stream, client_ip, http_status
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
 from .restore import tenant_restore
 from .schema import backup_schema, restore_schema
@@ -117,6 +117,12 @@ class BackupView(BackupAPIView):
         return attachment_stream(
             request, chunks, filename=backup_filename(tenant, container), content_type=container.content_type
         )
+
+    def head(self, request):
+        """The download's headers, without reading the database (a refused HEAD is audited as usual)."""
+        container = _container(request.query_params.get("format", Container.NDJSON_ZST))
+        filename = backup_filename(request_membership(request).tenant, container)
+        return attachment_head(request, filename=filename, content_type=container.content_type)
 
 
 def _container(name: str) -> Container:

@@ -169,6 +169,7 @@ def test_statuses_live_in_the_api_layer_only():
 
 def test_restore_codes_are_exactly_the_error_classes(spec):
     restore_classes = [c for c in error_module.leaf_errors() if not issubclass(c, error_module.ExportError)]
+    assert error_module.UnexportableValue not in restore_classes  # ends a download's stream, never an answer
     expected = expected_codes(restore_classes, AUTH_CODES, PARSE_CODES)
     for code in ErrorCode:
         expected.setdefault(http_status(error_module.BackupFormatError(code, "")), set()).add(str(code))
@@ -177,7 +178,10 @@ def test_restore_codes_are_exactly_the_error_classes(spec):
 
 def test_backup_codes_are_exactly_the_error_classes(spec):
     export_classes = [
-        c for c in error_module.leaf_errors() if issubclass(c, (error_module.ExportError, error_module.Unavailable))
+        c
+        for c in error_module.leaf_errors()
+        if issubclass(c, (error_module.ExportError, error_module.Unavailable))
+        and not issubclass(c, error_module.StreamFailure)  # never an HTTP answer
     ]
     assert error_module.UnknownFormat in export_classes and error_module.DatabaseBusy in export_classes
     assert documented_codes(spec, BACKUP, "get") == expected_codes(export_classes, AUTH_CODES, THROTTLE_CODES)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from streaming import Container
+from streaming import BackupError, Container
 
 from backup_restore.export import BackupStats, backup_filename, tenant_backup_stream
 from backup_restore.tenancy import tenant_by_slug
@@ -30,13 +30,16 @@ class Command(BaseCommand):
         stats = BackupStats(container=container)
         chunks = tenant_backup_stream(tenant=tenant, container=container, stats=stats)
         with progress_bar(unit="row", desc=f"backup {slug}", enabled=False if no_progress else None) as bar:
-            if output == "-":
-                self._write(chunks, sys.stdout.buffer, stats, bar)
-                sys.stdout.buffer.flush()
-                target = "stdout"
-            else:
-                target = Path(output or backup_filename(tenant, container))
-                self._write_file(chunks, target, stats, bar)
+            try:
+                if output == "-":
+                    self._write(chunks, sys.stdout.buffer, stats, bar)
+                    sys.stdout.buffer.flush()
+                    target = "stdout"
+                else:
+                    target = Path(output or backup_filename(tenant, container))
+                    self._write_file(chunks, target, stats, bar)
+            except BackupError as error:
+                raise CommandError(f"No backup was made [{error.code}]: {error.message}") from error
         self.stderr.write(f"{stats.rows} rows, {stats.bytes} bytes -> {target}")
 
     def _write_file(self, chunks, target: Path, stats, bar) -> None:

@@ -1,0 +1,149 @@
+"""Refuse at export the values a restore would refuse, before the user trusts a useless file.
+
+The rules are the restore's own (``values.value_converter``), applied to the value as the
+file will carry it. Only the fields whose rule the current database does not enforce itself
+are checked, so the cost per row stays small: choices and validators (no database checks
+them), and on SQLite, which stores anything in any column, also lengths, NUL characters,
+integer ranges and decimal digits. PostgreSQL enforces those, but a ``numeric`` column holds
+``NaN``, so decimals are checked there too.
+
+A value Python cannot even read fails the query itself: a PostgreSQL timestamp after the
+year 9999 in UTC (``DataError``), a SQLite number too large for its decimal field
+(``decimal.InvalidOperation``); ``unreadable_value`` finds the row for the error message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from django.core import validators
+from django.db import models
+from django.db.models.functions import Cast
+
+from streaming.encoding import encode_record
+
+from .errors import UnexportableValue
+from .registry import FieldKind, ModelPlan
+from .values import ValueProblem, value_converter
+
+Check = Callable[[Any], Any]
+
+# Validators that only restate what the value converter or the database checks already.
+_PLAIN_VALIDATORS = (
+    validators.MaxLengthValidator,
+    validators.MinValueValidator,
+    validators.MaxValueValidator,
+    validators.DecimalValidator,
+    validators.ProhibitNullCharactersValidator,
+)
+_UNCHECKED_BY_SQLITE = (
+    models.CharField,
+    models.TextField,
+    models.FileField,
+    models.JSONField,
+    models.DecimalField,
+    models.IntegerField,
+)
+
+
+def value_checks(plan: ModelPlan, vendor: str) -> tuple[tuple[int, str, Check], ...]:
+    """``(column, field name, check)`` for the fields of ``plan`` the database leaves unchecked."""
+    return tuple(
+        (i, f.name, _check(f.field))
+        for i, f in enumerate(plan.fields)
+        if f.kind in (FieldKind.VALUE, FieldKind.FILE) and _needs_check(f.field, vendor)
+    )
+
+
+def _needs_check(field: models.Field, vendor: str) -> bool:
+    if vendor == "sqlite":
+        return bool(field.choices) or _validated(field) or isinstance(field, _UNCHECKED_BY_SQLITE)
+    if isinstance(field, models.GenericIPAddressField):  # PostgreSQL's inet type checks addresses
+        return bool(field.choices)
+    return bool(field.choices) or _validated(field) or isinstance(field, models.DecimalField)
+
+
+def _validated(field: models.Field) -> bool:
+    return any(not isinstance(v, _PLAIN_VALIDATORS) for v in field.validators)
+
+
+def _check(field: models.Field) -> Check:
+    """The restore's converter, given the value in the form the file carries it."""
+    check = _file_form_check(field)
+    return _remembering(check) if _validated(field) else check
+
+
+def _remembering(check: Check, size: int = 4096) -> Check:
+    """Validators (addresses, e-mails) cost microseconds; a column repeats a few values (the audit
+    log's addresses), so the first ``size`` values found good are not checked again."""
+    good: set = set()
+
+    def remembered(value: Any) -> None:
+        if value not in good:
+            check(value)
+            if len(good) < size:
+                good.add(value)
+
+    return remembered
+
+
+def _file_form_check(field: models.Field) -> Check:
+    convert = value_converter(field)
+    if isinstance(field, (models.CharField, models.TextField, models.FileField, models.IntegerField, models.JSONField)):
+        return convert  # read as str / int / JSON values: already the file's form
+    if isinstance(field, models.DecimalField):
+        return lambda value: convert(str(value) if isinstance(value, Decimal) else value)
+    return lambda value: convert(orjson.loads(encode_record(value)))
+
+
+def refuse(plan: ModelPlan, row: tuple, column: int, name: str, problem: ValueProblem) -> UnexportableValue:
+    pk = row[next(i for i, f in enumerate(plan.fields) if f.kind is FieldKind.PK)]
+    return UnexportableValue(
+        f"{plan.label} row id {pk}, field {name}: {problem}. A restore would refuse this value, so no backup "
+        f"was made; correct it in the shop's data and back up again.",
+        section=plan.label,
+        field=name,
+    )
+
+
+def unreadable_value(plan: ModelPlan, tenant, using: str, error: Exception) -> UnexportableValue:
+    """The export query failed on a value: find the date or number out of range.
+
+    Runs after the failed transaction has ended; the rows are found by comparison in the
+    database, which never converts the bad value to Python.
+    """
+    for f in plan.fields:
+        if (limits := _readable_range(f.field)) and (found := _outside(plan, f.field, limits, tenant, using)):
+            pk, text = found
+            return UnexportableValue(
+                f"{plan.label} row id {pk}, field {f.name}: the value {text} lies outside what the field can hold "
+                f"({limits[0]} to {limits[1]}), so no backup was made; correct it in the shop's data and back up again.",
+                section=plan.label,
+                field=f.name,
+            )
+    return UnexportableValue(
+        f"{plan.label}: the database holds a value that cannot be read ({error}), so no backup was made.",
+        section=plan.label,
+    )
+
+
+def _readable_range(field: models.Field) -> tuple[Any, Any] | None:
+    if isinstance(field, models.DateTimeField):
+        return datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+    if isinstance(field, models.DateField):
+        return date.min, date.max
+    if isinstance(field, models.DecimalField):
+        largest = Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** -field.decimal_places
+        return -largest, largest
+    return None
+
+
+def _outside(plan: ModelPlan, field: models.Field, limits: tuple, tenant, using: str) -> tuple[Any, str] | None:
+    low, high = limits
+    rows = plan.rows_of(tenant).using(using)
+    outside = rows.filter(models.Q(**{f"{field.name}__gt": high}) | models.Q(**{f"{field.name}__lt": low}))
+    return outside.values_list("pk", Cast(field.name, models.TextField())).first()
