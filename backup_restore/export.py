@@ -24,7 +24,7 @@ from streaming import BackupError, BackupWriter, Container, header_record
 from .audit import audit_record
 from .conf import backup_settings, reader_limits
 from .export_links import OutsideLinks
-from .export_values import refuse, unreadable_value, value_checks
+from .export_values import json_in_range, refuse, unreadable_value, value_checks
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan, get_plan, natural_key_index
 from .snapshot import read_snapshot
 from .values import ValueProblem
@@ -156,6 +156,7 @@ def _rows(plan: ModelPlan, tenant, using: str, links: OutsideLinks) -> Iterator[
         rows: Iterable[tuple] = read
         if checks := value_checks(plan, connections[using].vendor):
             rows = _checked(plan, rows, checks)
+        rows = json_in_range(plan, rows)
         fixes = [(i, _fix(plan, f, tenant, using, links)) for i, f in enumerate(plan.fields) if f.kind in _LINKS]
         if fixes:
             rows = _fixed(rows, fixes)

@@ -14,7 +14,7 @@ year 9999 in UTC (``DataError``), a SQLite number too large for its decimal fiel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models.functions import Cast
 
 from streaming.encoding import encode_record
+from streaming.errors import shorten
 
 from .errors import UnexportableValue
 from .registry import FieldKind, ModelPlan
@@ -147,3 +148,41 @@ def _outside(plan: ModelPlan, field: models.Field, limits: tuple, tenant, using:
     rows = plan.rows_of(tenant).using(using)
     outside = rows.filter(models.Q(**{f"{field.name}__gt": high}) | models.Q(**{f"{field.name}__lt": low}))
     return outside.values_list("pk", Cast(field.name, models.TextField())).first()
+
+
+_INT64 = (-(2**63), 2**64 - 1)  # the whole numbers a backup carries (orjson and every reader)
+
+
+def json_in_range(plan: ModelPlan, rows: Iterable[tuple]) -> Iterator[tuple]:
+    """The rows with JSON values a backup can carry: PostgreSQL's ``jsonb`` hands a float such
+    as 1.8e19 back as the whole number 18446744073709552000, which is written as the float it
+    was; a whole number beyond 64 bits that no float holds exactly is refused, naming the row."""
+    columns = [(i, f.name) for i, f in enumerate(plan.fields) if isinstance(f.field, models.JSONField)]
+    if not columns:
+        yield from rows
+        return
+    for row in rows:
+        for column, name in columns:
+            try:
+                value = _carried(row[column])
+            except ValueProblem as problem:
+                raise refuse(plan, row, column, name, problem) from None
+            if value is not row[column]:
+                row = (*row[:column], value, *row[column + 1 :])
+        yield row
+
+
+def _carried(value: Any) -> Any:
+    if type(value) is int:
+        if _INT64[0] <= value <= _INT64[1]:
+            return value
+        if Decimal(repr(float(value))) == value:  # the shortest writing of a float: jsonb's reading of one
+            return float(value)
+        raise ValueProblem(f"holds the whole number {shorten(value)}, beyond the 64 bits a backup carries")
+    if type(value) is list:
+        items = [_carried(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value)) else items
+    if type(value) is dict:
+        items = {key: _carried(item) for key, item in value.items()}
+        return value if all(items[k] is v for k, v in value.items()) else items
+    return value

@@ -269,3 +269,27 @@ def test_a_client_that_cannot_be_matched_is_still_audited_once(alfa):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_flag"
     (entry,) = audit_entries(alfa, "restore")
     assert '"outcome":"refused"' in entry.descripcion
+
+
+# -- 6: JSON numbers a backup can carry ---------------------------------------------------------------
+
+
+def test_a_large_float_in_json_round_trips_and_a_huge_integer_fails_the_export_clearly(alfa):
+    from erp.servicios_IA.models import LecturaPlaca
+
+    from backup_restore.errors import UnexportableValue
+
+    reading = LecturaPlaca.objects.create(
+        tenant=alfa, texto_reconocido="ABC123", confianza="0.5", resultado={"n": 1.8446744073709552e19, "m": [-(2**63)]}
+    )
+    stored = LecturaPlaca.objects.get(pk=reading.pk).resultado  # jsonb hands the float back as a whole number
+    data = backup_bytes(alfa)
+    assert tenant_restore(tenant=alfa, fileobj=io.BytesIO(data), replace=True).rows > 0
+    (restored,) = LecturaPlaca.objects.filter(tenant=alfa, resultado__has_key="n")
+    assert restored.resultado == stored and float(stored["n"]) == 1.8446744073709552e19
+
+    restored.resultado = {"n": 2**70}
+    restored.save()
+    with pytest.raises(UnexportableValue) as refused:
+        backup_bytes(alfa)
+    assert refused.value.field == "resultado" and f"row id {restored.pk}" in refused.value.message
