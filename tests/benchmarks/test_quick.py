@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a whole benchmark run, in subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 OPS = ("export_cli", "verify", "export_http", "dumpdata", "restore_replace", "restore_empty", "loaddata")
 CHARTS = ("export_time.png", "export_memory.png", "restore_time.png", "restore_memory.png")
