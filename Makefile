@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # environment wins. The server refuses to start without one: there is no default key.
 export SECRET_KEY ?= $(shell umask 077; mkdir -p var && { test -s var/secret_key || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key; } && cat var/secret_key)
 
-.PHONY: run test venv migrate demo clean
+.PHONY: run test test-all venv migrate demo clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (token: POST /api/auth/token/ with demo_owner / demo1234)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# `make test`: everything but the tests marked slow (the 1 GiB upload, memory at scale, the
+# e2e suite's big seeded database, the benchmark harness). `make test-all`: everything.
 test: venv
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-all: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

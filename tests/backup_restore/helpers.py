@@ -2,12 +2,16 @@
 
 import hashlib
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import orjson
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 
 from backup_restore.export import tenant_backup_stream
+from backup_restore.locks import tenant_restore_lock
 
 from backup_restore.compare import canonical_rows
 from backup_restore.registry import get_plan
@@ -115,3 +119,31 @@ def section_rows(values: list, model: str) -> tuple[list[str], list[list]]:
 def post_restore(client, data: bytes, *, name: str = "backup.ndjson", **fields):
     upload = SimpleUploadedFile(name, data, content_type="application/octet-stream")
     return client.post("/api/restore/", {"backup_file": upload, **fields}, format="multipart")
+
+
+@contextmanager
+def restore_in_progress(tenant) -> Iterator[None]:
+    """The tenant's real restore lock, held by another thread on its own database connection
+    (as a running restore holds it) until the block ends."""
+    holding, release = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic(), tenant_restore_lock(tenant):
+                holding.set()
+                release.wait(timeout=60)
+        except BaseException as exc:  # reported by the test's thread below
+            failure.append(exc)
+            holding.set()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    try:
+        assert holding.wait(timeout=30) and not failure, f"could not take the restore lock: {failure}"
+        yield
+    finally:
+        release.set()
+        worker.join()

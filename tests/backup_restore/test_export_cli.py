@@ -120,6 +120,7 @@ def _export_peak(tenant) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_export_memory_is_flat_in_the_number_of_rows():
     small, large = seeded("small", rows=2_000, seed=3), seeded("large", rows=20_000, seed=4)
     _export_peak(small)  # warm caches (catalog map, imports) so both runs measure the same things

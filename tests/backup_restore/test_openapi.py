@@ -1,7 +1,7 @@
 """The OpenAPI schema (drf-spectacular) is valid and tells the truth.
 
 * ``/api/schema/`` parses and validates as OpenAPI 3; ``/api/docs/`` renders (assets served
-  locally when drf-spectacular-sidecar is installed).
+  locally by drf-spectacular-sidecar, a declared dependency).
 * The error codes documented per status are exactly the error classes of
   ``backup_restore.errors`` and every ``streaming.ErrorCode``, each under the status the API
   layer maps it to.
@@ -10,13 +10,14 @@
 """
 
 import copy
-import importlib.util
 import json
-from unittest import mock
 
+import openapi_schema_validator
+import openapi_spec_validator
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
 from backup_restore import errors as error_module
@@ -25,10 +26,7 @@ from backup_restore.schema import AUTH_CODES, PARSE_CODES, THROTTLE_CODES
 from streaming import ErrorCode, encode_line
 from tests.conftest import PASSWORD, client_for
 
-from .helpers import backup_bytes, craft, records
-
-openapi_spec_validator = pytest.importorskip("openapi_spec_validator", reason="pip install openapi-spec-validator")
-openapi_schema_validator = pytest.importorskip("openapi_schema_validator")
+from .helpers import backup_bytes, craft, records, restore_in_progress
 
 BACKUP, RESTORE = "/api/backup/", "/api/restore/"
 
@@ -130,8 +128,6 @@ def test_docs_page_renders_and_points_at_the_schema(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "/api/schema/" in html
-    if importlib.util.find_spec("drf_spectacular_sidecar") is None:
-        return  # Swagger UI from the CDN (drf-spectacular's default)
     assert "cdn.jsdelivr" not in html and "/static/drf_spectacular_sidecar/" in html
 
 
@@ -252,6 +248,13 @@ def test_simplejwt_errors_answer_their_own_code(spec, tenant, header, code):
     assert error["code"] == code and "ErrorDetail" not in error["message"]
 
 
+def disk_failure_on_delete(execute, sql, params, many, context):
+    """A real database error for every DELETE, as a full or failing disk raises it."""
+    if sql.startswith("DELETE FROM"):
+        raise OperationalError("disk I/O error")
+    return execute(sql, params, many, context)
+
+
 def test_restore_answers_as_documented(spec, tenant, other_tenant, owner, settings):
     good = backup_bytes(tenant)
     summary = assert_documented(spec, restore(owner, good, dry_run="true"), RESTORE, "post")
@@ -275,10 +278,10 @@ def test_restore_answers_as_documented(spec, tenant, other_tenant, owner, settin
         (restore(owner, b"PK\x03\x04 not a backup at all"), 415, "not_a_backup"),
         (owner.post(RESTORE, {"backup_file": "x"}, format="json"), 415, "unsupported_media_type"),
     ]  # fmt: skip
-    with mock.patch("backup_restore.restore.tenant_restore_lock", side_effect=error_module.RestoreInProgress("busy")):
+    with restore_in_progress(tenant):
         cases.append((restore(owner, good), 409, "restore_in_progress"))
-    with mock.patch("backup_restore.restore._Restore.run", side_effect=RuntimeError("disk on fire")):
-        cases.append((restore(owner, good), 500, "restore_failed"))
+    with connection.execute_wrapper(disk_failure_on_delete):  # replace=true deletes first
+        cases.append((restore(owner, good, replace="true"), 500, "restore_failed"))
     settings.BACKUP_RESTORE = {"MAX_UPLOAD_BYTES": 100}
     cases.append((restore(owner, good), 413, "upload_too_large"))
     settings.BACKUP_RESTORE = {"MAX_DECOMPRESSED_BYTES": 200}

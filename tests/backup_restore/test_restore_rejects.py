@@ -2,22 +2,30 @@
 
 import gzip
 import io
-import threading
 
 import orjson
 import pytest
 import zstandard
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
-from backup_restore.locks import tenant_restore_lock
 from backup_restore.models import Attempt
 from erp.operaciones_inventario.models import DetallePresupuesto
 from erp.clientes_servicios.models import Cliente
 from erp.personal_admin.models import Empleado
 from tests.conftest import client_for
 
-from .helpers import audit_entries, backup_bytes, craft, database_checksum, post_restore, records, section_rows, seeded
+from .helpers import (
+    audit_entries,
+    backup_bytes,
+    craft,
+    database_checksum,
+    post_restore,
+    records,
+    restore_in_progress,
+    section_rows,
+    seeded,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -321,22 +329,8 @@ def test_missing_file_and_bad_flags(shops):
 def test_second_restore_while_one_runs_gets_409(shops):
     alfa, _, good = shops
     before = database_checksum()
-    holding, release = threading.Event(), threading.Event()
-
-    def first_restore_in_progress():
-        with transaction.atomic(), tenant_restore_lock(alfa):
-            holding.set()
-            release.wait(timeout=30)
-        connection.close()
-
-    worker = threading.Thread(target=first_restore_in_progress)
-    worker.start()
-    try:
-        assert holding.wait(timeout=30)
+    with restore_in_progress(alfa):
         assert_refused(attempt(good), 409, "restore_in_progress", before=before, tenant=alfa, text="already running")
-    finally:
-        release.set()
-        worker.join()
     assert attempt(good).status_code == 200
 
 

@@ -184,6 +184,7 @@ def _restore_peak(tenant, data: bytes, replace: bool) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("replace", [True, False], ids=["replace", "merge"])
 def test_restore_memory_grows_only_with_the_id_maps(media, settings, replace):
     # Batches small enough that both restores fill them: what is left to grow is the id maps.

@@ -15,6 +15,8 @@ import pytest
 from benchmarks.charts import CHARTS
 from benchmarks.steps import STEPS
 
+pytestmark = pytest.mark.slow  # a whole benchmark run, in subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

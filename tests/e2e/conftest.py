@@ -8,7 +8,6 @@ in a temporary folder (WAL). pytest-django's test database is never used here.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import PASSWORD, E2EDatabase, Server, manage
+from .support import PASSWORD, E2EDatabase, Server, environment, manage, migrate
 
 # slug -> (rows, seed). "big" is the Bitacora-heavy tenant of the memory and fault tests; c1..c5
 # are the concurrent run (c5 restores while c1..c4 download); "up" receives the 1 GB upload.
@@ -95,24 +94,9 @@ def e2e(tmp_path_factory, report) -> Iterator[E2E]:
     root = tmp_path_factory.mktemp("e2e")
     db = E2EDatabase.create(os.environ.get("DATABASE_URL"), root)
     try:
-        for folder in ("media", "uploads", "logs", "files"):
-            (root / folder).mkdir()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": db.url,
-            "MEDIA_ROOT": str(root / "media"),
-            "FILE_UPLOAD_TEMP_DIR": str(root / "uploads"),
-            "DEBUG": "0",  # production-like: no per-query log in memory
-            "SECRET_KEY": "e2e-" + secrets.token_hex(16),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "CONN_MAX_AGE": "0",
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        }
+        env = environment(root, db)
         started = time.monotonic()
-        result = manage(env, "migrate", "--noinput", "-v0", timeout=180)
-        assert result.returncode == 0, result.stderr
+        migrate(env)
         tenants = {}
         for slug, (rows, seed) in TENANTS.items():
             result = manage(
@@ -135,6 +119,34 @@ def _uuid_text(value) -> str:
     import uuid
 
     return str(uuid.UUID(str(value)))
+
+
+@dataclass
+class Demo:
+    """A gunicorn over a small database of its own holding the shop ``make run`` seeds."""
+
+    server: Server
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Iterator[Demo]:
+    """The ``demo`` shop (500 rows, password ``demo1234``) served by gunicorn: for the tests
+    that need a real server but not the big seeded database of ``e2e``."""
+    root = tmp_path_factory.mktemp("demo")
+    db = E2EDatabase.create(os.environ.get("DATABASE_URL"), root)
+    try:
+        env = environment(root, db)
+        migrate(env)
+        seeded = manage(env, "seed_tenant", "demo", "--rows", "500", "--password", "demo1234", "--no-progress")
+        assert seeded.returncode == 0, seeded.stderr
+        server = Server("gunicorn", env, root / "logs" / "demo-gunicorn.log").start()
+        try:
+            yield Demo(server, env)
+        finally:
+            server.stop()
+    finally:
+        db.drop()
 
 
 @pytest.fixture

@@ -183,6 +183,31 @@ def manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.
     )
 
 
+def environment(root: Path, db: E2EDatabase) -> dict[str, str]:
+    """The environment of every server and command of a run, production-like, with its own
+    database and the folders ``root``/media, uploads (the upload spool), logs and files."""
+    for folder in ("media", "uploads", "logs", "files"):
+        (root / folder).mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": db.url,
+        "MEDIA_ROOT": str(root / "media"),
+        "FILE_UPLOAD_TEMP_DIR": str(root / "uploads"),
+        "DEBUG": "0",  # production-like: no per-query log in memory
+        "SECRET_KEY": "e2e-" + secrets.token_hex(16),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CONN_MAX_AGE": "0",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def migrate(env: dict[str, str]) -> None:
+    result = manage(env, "migrate", "--noinput", "-v0", timeout=180)
+    assert result.returncode == 0, result.stderr
+
+
 def verify_file(env: dict[str, str], path: Path) -> subprocess.CompletedProcess:
     return manage(env, "verify_backup", str(path), timeout=120)
 
@@ -287,6 +312,17 @@ class Server:
         pids = self.worker_pids()
         assert len(pids) == 1, f"expected one worker, got {pids}"
         return pids[0]
+
+    def wait_until_request_finished(self, *, timeout: float = 60) -> None:
+        """Return once the only worker of a sync gunicorn has completely finished its last request.
+
+        gunicorn's sync worker sends the response and writes the access-log line, and only
+        then closes the response, which closes the request and its uploaded files (Django
+        deletes a spooled upload there). It accepts the next connection only after all that,
+        so its answer to a fresh request is the event "the previous request is over"."""
+        assert self.kind == "gunicorn" and self.workers == 1, "only one sync worker serves requests in order"
+        response = httpx.get(f"{self.url}/api/backup/", timeout=timeout)  # no credentials: 401
+        assert response.status_code == 401, response.text
 
     def log(self) -> str:
         try:

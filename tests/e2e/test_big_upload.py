@@ -20,7 +20,7 @@ from .support import (
     multipart,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # on the big seeded e2e database
 
 GiB = 1024 * MiB
 # Peak RSS of the gunicorn worker during upload, spooling, checking and restoring, minus its RSS
@@ -78,6 +78,7 @@ def test_one_gib_restore_upload_in_flat_memory(e2e, servers, files, report):
         "personal_admin.bitacora": {"created": 0, "matched": 0, "skipped": generated.rows}
     }
     assert spool.peak >= size, "the upload was not spooled to FILE_UPLOAD_TEMP_DIR"
+    server.wait_until_request_finished()  # the spooled file is deleted when the request is closed
     assert set(e2e.upload_dir.iterdir()) <= spooled_before, "the spooled upload was not removed"
     report(
         f"[{e2e.db.vendor}/gunicorn] restore upload: {mb(generated.uncompressed)} NDJSON ({generated.rows:,} rows) "

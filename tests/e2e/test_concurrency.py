@@ -19,7 +19,7 @@ from .support import (
     verify_file,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # on the big seeded e2e database
 
 DOWNLOADERS = ("c1", "c2", "c3", "c4")
 RESTORER = "c5"

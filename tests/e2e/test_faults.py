@@ -22,7 +22,7 @@ from .support import (
     wait_until,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # on the big seeded e2e database
 
 
 def wait_for_audit(db, slug: str, action: str, count: int, timeout: float = 30) -> list[dict]:

@@ -6,8 +6,8 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-def test_schema_and_docs_are_served_by_gunicorn(e2e, servers):
-    server = servers("gunicorn")
+def test_schema_and_docs_are_served_by_gunicorn(demo):
+    server = demo.server
     schema = httpx.get(f"{server.url}/api/schema/", params={"format": "json"}, timeout=30)
     assert schema.status_code == 200, schema.text
     spec = schema.json()

@@ -12,7 +12,7 @@ import pytest
 
 from .support import MiB, access_token, client, download, ndjson_lines, verify_file
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # on the big seeded e2e database
 
 NEW_ROWS = 3
 

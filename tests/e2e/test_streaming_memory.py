@@ -5,7 +5,7 @@ import pytest
 
 from .support import MiB, RssSampler, access_token, client, curl_download, download, header_of, mb, verify_file
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # on the big seeded e2e database
 
 # Peak RSS of the serving process during a download, minus its RSS just before. Measured on
 # 2 cores, both servers, both databases: +12-16 MB for the first big download of a fresh worker

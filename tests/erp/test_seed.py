@@ -296,6 +296,7 @@ def _peak(**kwargs) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_memory_stays_flat_with_ten_times_more_rows():
     """With small batches, 10x the rows must not need much more memory. Building any big

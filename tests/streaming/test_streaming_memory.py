@@ -15,6 +15,8 @@ import pytest
 from streaming import BackupWriter, iter_records
 from tests.streaming.samples import peak_memory, sample_header
 
+pytestmark = pytest.mark.slow  # memory at scale
+
 SLACK = 512 * 1024
 CHUNK = 64 * 1024
 
