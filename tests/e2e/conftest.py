@@ -127,6 +127,8 @@ class Demo:
 
     server: Server
     env: dict[str, str]
+    db: E2EDatabase
+    root: Path
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +144,7 @@ def demo(tmp_path_factory) -> Iterator[Demo]:
         assert seeded.returncode == 0, seeded.stderr
         server = Server("gunicorn", env, root / "logs" / "demo-gunicorn.log").start()
         try:
-            yield Demo(server, env)
+            yield Demo(server, env, db, root)
         finally:
             server.stop()
     finally:
