@@ -13,6 +13,7 @@ from backup_restore.restore import tenant_restore
 from erp.clientes_servicios.models import Cliente
 from erp.operaciones_inventario.models import DetallePresupuesto, NotaOrden
 from streaming import verify
+from streaming.errors import UnrestorableRow
 from tests.conftest import client_for
 
 from .helpers import audit_entries, backup_bytes, craft, database_checksum, post_restore, records, section_rows, seeded
@@ -320,3 +321,35 @@ def test_a_line_of_millions_of_empty_objects_is_refused_before_it_is_parsed(alfa
     assert peak < 3 * len(data) + 16 * MiB, peak  # the upload's own copies, never a parsed million dicts
     audit_entries(alfa, "restore").delete()
     assert database_checksum() == before
+
+
+# -- 6: every file the product writes restores ---------------------------------------------------------
+
+
+def test_a_note_over_the_line_limit_fails_the_backup_clearly_and_nothing_unrestorable_is_written(alfa, settings):
+    """A note longer than one backup line may be (MAX_LINE_BYTES, lowered here to 64 KiB)."""
+    settings.BACKUP_RESTORE = {"MAX_LINE_BYTES": 64 * 1024}
+    nota = NotaOrden.objects.filter(orden__tenant=alfa).first()
+    nota.texto = "x" * 70_000
+    nota.save()
+    response = client_for("alfa_owner").get("/api/backup/", {"format": "ndjson"})
+    with pytest.raises(UnrestorableRow):  # the stream breaks off without its end record
+        b"".join(response.streaming_content)
+    (entry,) = audit_entries(alfa, "backup")
+    assert '"code":"unrestorable_row"' in entry.descripcion and "texto" in entry.descripcion
+    assert f"#{nota.pk}" in entry.descripcion
+    nota.texto = "corta"
+    nota.save()
+    assert_next_backup_restores(alfa)
+
+
+@pytest.mark.parametrize("fmt", ["ndjson.zst", "ndjson", "json"])
+def test_a_note_with_a_long_run_of_digits_restores_from_every_format(alfa, fmt):
+    """Digits inside text are text: only number literals are limited in a JSON document."""
+    nota = NotaOrden.objects.filter(orden__tenant=alfa).first()
+    nota.texto = "Serie " + "7" * 5_000
+    nota.save()
+    data = b"".join(tenant_backup_stream(tenant=alfa, container=fmt))
+    summary = tenant_restore(tenant=alfa, fileobj=io.BytesIO(data), replace=True)
+    assert summary.sections["operaciones_inventario.notaorden"].created > 0
+    assert NotaOrden.objects.filter(orden__tenant=alfa, texto="Serie " + "7" * 5_000).count() == 1
