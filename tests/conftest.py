@@ -1,7 +1,11 @@
 """Shared fixtures: tenants with their three users, and JWT-authenticated API clients."""
 
+import atexit
 import os
 import secrets
+import shutil
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 
@@ -10,6 +14,12 @@ if not os.environ.get("SECRET_KEY"):
     # commands it starts inherit it through the environment. Set before simplejwt is imported:
     # it reads the key once, at import.
     os.environ["SECRET_KEY"] = settings.SECRET_KEY = secrets.token_urlsafe(50)
+
+# Stored files and the SQLite restore locks (<MEDIA_ROOT>/../locks) of this run alone: two runs at
+# once (two checkouts, an editor's runner) never share a lock file or a stored file.
+_RUN_ROOT = Path(tempfile.mkdtemp(prefix="taller-tests-"))
+settings.MEDIA_ROOT = _RUN_ROOT / "media"
+atexit.register(shutil.rmtree, _RUN_ROOT, ignore_errors=True)
 
 import pytest  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
