@@ -40,12 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--step-timeout", type=float, default=4 * 3600, help="seconds before a step is killed (default 4 h)")
     run.add_argument("--pg-url", help="PostgreSQL server (default: $DATABASE_URL if postgres, else postgres://postgres@127.0.0.1:5432)")
     run.add_argument("--keep-files", action="store_true", help="keep databases, backups and fixtures for inspection")
+    run.add_argument("--steps", type=_step_list, help="only these steps, comma-separated (default: all)")
     run.set_defaults(handler=_run)
 
     plan = commands.add_parser("plan", help="predict time, memory and file size for a tenant of N rows")
     plan.add_argument("--rows", type=int, required=True, help="tenant rows (audit log included)")
     plan.add_argument("--bitacora-share", type=float, help="share of audit-log rows, 0-1 (default: as measured)")
     plan.add_argument("--results", type=Path, help="results.json (default: newest under benchmarks/results/)")
+    plan.add_argument(
+        "--hide-above", type=int, metavar="ROWS",
+        help="ignore the runs larger than ROWS (check the model: predict a measured size from the smaller ones)",
+    )
     plan.set_defaults(handler=_plan)
 
     report = commands.add_parser("report", help="rebuild report.md and the charts from a results.json")
@@ -64,6 +69,16 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
+def _step_list(text: str) -> tuple[str, ...]:
+    from .steps import BY_NAME
+
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in BY_NAME]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown steps {unknown}; the steps are {', '.join(BY_NAME)}")
+    return names
+
+
 def _run(args: argparse.Namespace) -> int:
     from .machine import describe
     from .measurements import ResultsLog
@@ -80,6 +95,7 @@ def _run(args: argparse.Namespace) -> int:
         pg_admin_url=pg_url,
         keep_files=args.keep_files,
         quick=args.quick,
+        **({"ops": args.steps} if args.steps else {}),
     )
     config = _with_repeats(config, args)
     config.out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +149,11 @@ def _plan(args: argparse.Namespace) -> int:
     if args.bitacora_share is not None and not 0 <= args.bitacora_share < 1:
         raise SystemExit("--bitacora-share must be in [0, 1)")
     data = load(path)
-    print(render(predict(data, args.rows, args.bitacora_share), f"{path} ({data.started_at}, {data.status})"))
+    predictions = predict(data, args.rows, args.bitacora_share, args.hide_above)
+    if not predictions:
+        raise SystemExit(f"no runs of at most {args.hide_above:,} rows in {path}")
+    hidden = f", runs above {args.hide_above:,} rows hidden" if args.hide_above else ""
+    print(render(predictions, f"{path} ({data.started_at}, {data.status}{hidden})"))
     return 0
 
 

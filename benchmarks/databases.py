@@ -79,12 +79,25 @@ class PostgresDatabase:
     def drop(self) -> None:
         _admin(self.admin_url, f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
-    def table_rows(self, prefixes: tuple[str, ...]) -> dict[str, int]:
+    def table_rows(self, prefixes: tuple[str, ...], schema: str = "public") -> dict[str, int]:
         import psycopg
 
         with psycopg.connect(self.url.replace("postgres://", "postgresql://", 1)) as conn:
-            names = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-            return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _matching(names, prefixes)}
+            names = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
+            return {
+                t: conn.execute(f'SELECT count(*) FROM "{schema}"."{t}"').fetchone()[0] for t in _matching(names, prefixes)
+            }
+
+    def copy_tables(self, schema: str, tables: list[str]) -> None:
+        """Empty copies of ``tables`` in a fresh ``schema``: columns, defaults, constraints and
+        indexes (primary keys included), no foreign keys."""
+        self.drop_schema(schema)
+        statements = [f'CREATE SCHEMA "{schema}"']
+        statements += [f'CREATE TABLE "{schema}"."{t}" (LIKE public."{t}" INCLUDING ALL)' for t in tables]
+        _admin(self.url, "; ".join(statements))
+
+    def drop_schema(self, schema: str) -> None:
+        _admin(self.url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 Database = SqliteDatabase | PostgresDatabase

@@ -3,10 +3,21 @@
 Every figure is a least-squares line through the measured repetitions (cost = fixed +
 per_row × rows), evaluated at N. The range applies the smallest and largest per-row cost
 seen at any single measured size and repetition ((fastest or slowest − fixed) / rows) to the
-same fixed part. Peak memory is mostly fixed costs that saturate with size (buffers, batches,
-caches), so a line through all sizes overstates growth: the prediction extends the growth
-between the two largest measured sizes (the marginal cost at scale), and the range runs from
-flat (the largest measured peak) to the line through all sizes.
+same fixed part.
+
+Peak memory is modelled from its parts, not as a line (a line through the warm-up growth of
+small runs overstates large ones two- or threefold):
+
+- the id maps, the only part that grows with the tenant: export keeps the sorted ids of the
+  sections other sections point to (8 bytes a row), restore its old → new id maps (16 bytes
+  a row); the referenced rows are approximated by the non-audit rows;
+- the baseline (process, Django, drivers): the smallest run's peak minus its id maps;
+- bounded caches and buffers and one batch: what the largest run's peak adds to the
+  baseline beyond its id maps; constant once warm.
+
+Beyond the largest measured size the prediction is baseline + caches + id maps at N; the
+range runs from there to the caches warming up once more by as much as they did between the
+smallest and the largest measured sizes.
 
 Restore depends on the audit share: Bitacora rows are read (twice: a verification pass,
 then the restore pass) but never inserted. So restore time is modelled as
@@ -26,6 +37,8 @@ from .steps import EXPORT_CLI, EXPORT_HTTP, RESTORE_EMPTY, RESTORE_REPLACE, VERI
 
 READ_PASSES = 2
 FAR_FACTOR = 10
+EXPORT_ID_BYTES = 8  # array('q') of the ids other sections point to
+RESTORE_ID_BYTES = 16  # IdMap: two array('q'), old and new id
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +61,14 @@ class Prediction:
     warnings: list[str]
 
 
-def predict(data: Results, rows: int, bitacora_share: float | None = None) -> list[Prediction]:
-    """One prediction per database present in ``data``."""
+def predict(
+    data: Results, rows: int, bitacora_share: float | None = None, hide_above: int | None = None
+) -> list[Prediction]:
+    """One prediction per database present in ``data``; runs larger than ``hide_above`` are ignored
+    (to check the model: predict a measured size from the smaller ones)."""
     found = []
     for engine in data.engines():
-        runs = [r for r in data.runs_of(engine) if r.summary]
+        runs = [r for r in data.runs_of(engine) if r.summary and (hide_above is None or r.rows <= hide_above)]
         if runs:
             found.append(_predict_engine(engine, runs, rows, bitacora_share))
     return found
@@ -61,16 +77,17 @@ def predict(data: Results, rows: int, bitacora_share: float | None = None) -> li
 def _predict_engine(engine: str, runs: list[SizeResult], rows: int, share: float | None) -> Prediction:
     measured_share = _median_of([r.dataset.bitacora_share for r in runs])
     share = measured_share if share is None else share
-    inserted = rows * (1 - (share or 0)) * (_insert_factor(runs) or 1)
+    referenced = rows * (1 - (share or 0))
+    inserted = referenced * (_insert_factor(runs) or 1)
     estimates = [
         _scaled(runs, EXPORT_CLI, "wall_s", "rows", rows, "export time (backup_tenant)", "s"),
-        _memory(runs, EXPORT_CLI, "rows", rows, "export peak RSS (backup_tenant)"),
+        _memory(runs, EXPORT_CLI, EXPORT_ID_BYTES, rows, referenced, "export peak RSS (backup_tenant)"),
         _scaled(runs, EXPORT_HTTP, "wall_s", "rows", rows, "export time over HTTP (client)", "s"),
-        _memory(runs, EXPORT_HTTP, "rows", rows, "web server peak RSS (HTTP export)"),
+        _memory(runs, EXPORT_HTTP, EXPORT_ID_BYTES, rows, referenced, "web server peak RSS (HTTP export)"),
         _proportional(runs, EXPORT_CLI, "file_bytes", rows, "backup file size (.ndjson.zst)"),
         _proportional(runs, EXPORT_CLI, "uncompressed_bytes", rows, "uncompressed size"),
         *(_restore_time(runs, op, rows, inserted, label) for op, label in _RESTORES),
-        *(_memory(runs, op, "inserted_rows", inserted, f"{label} peak RSS") for op, label in _RESTORES),
+        *(_memory(runs, op, RESTORE_ID_BYTES, rows, inserted, f"{label} peak RSS") for op, label in _RESTORES),
         Estimate("rows inserted by restore", inserted, inserted, inserted, "rows"),
     ]
     sizes = sorted({r.rows for r in runs})
@@ -87,19 +104,41 @@ def _scaled(runs: list[SizeResult], op: Step, y_key: str, x_key: str, x: float, 
     return _with_range(what, unit, line, _per_size(runs, op, x_key, y_key), x)
 
 
-def _memory(runs: list[SizeResult], op: Step, x_key: str, x: float, what: str) -> Estimate | None:
-    line = _scaled(runs, op, "peak_rss_bytes", x_key, x, what, "bytes")
-    if line is None:
-        return None
-    medians = sorted(
-        (size, run.median(op, "peak_rss_bytes"))
+def _memory(runs: list[SizeResult], op: Step, id_bytes: int, rows: int, referenced: float, what: str) -> Estimate | None:
+    """Baseline + bounded caches and buffers (constant once warm) + id maps of ``referenced`` rows."""
+    fixed = [
+        (run.rows, peak - id_bytes * _referenced(run, op))
         for run in runs
-        if (size := run.median(op, x_key)) and run.median(op, "peak_rss_bytes") is not None
-    )
-    (x1, y1), (x2, y2) = medians[-2:] if len(medians) > 1 else medians * 2
-    marginal = max(0.0, (y2 - y1) / (x2 - x1)) if x2 > x1 else 0.0
-    value = y2 + marginal * max(0.0, x - x2)
-    return Estimate(what, value, min(y2, value), max(line.high, line.value, value), "bytes")
+        if (peak := run.median(op, "peak_rss_bytes")) is not None
+    ]
+    if not fixed:
+        return None
+    (_, baseline), (largest, warm) = fixed[0], fixed[-1]
+    ids = id_bytes * referenced
+    if rows >= largest:
+        value = warm + ids
+        return Estimate(what, value, value, value + max(0.0, warm - baseline), "bytes")
+    value = _interpolate(fixed, rows) + ids
+    return Estimate(what, value, min(value, baseline + ids), warm + ids, "bytes")
+
+
+def _referenced(run: SizeResult, op: Step) -> float:
+    """Rows the run's id maps held: those it inserted (restore), else the file's non-audit rows."""
+    inserted = run.median(op, "inserted_rows")
+    if inserted is not None:
+        return inserted
+    exported = run.dataset.exported_rows or run.rows
+    return exported - (run.dataset.bitacora_rows or 0)
+
+
+def _interpolate(points: list[tuple[float, float]], x: float) -> float:
+    """Piecewise linear through sorted ``points``, flat outside them."""
+    if x <= points[0][0]:
+        return points[0][1]
+    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        if x <= x2:
+            return y1 + (y2 - y1) * (x - x1) / (x2 - x1) if x2 > x1 else y2
+    return points[-1][1]
 
 
 def _per_size(runs: list[SizeResult], op: Step, x_key: str, y_key: str) -> list[tuple[float, float]]:

@@ -7,10 +7,15 @@ from pathlib import Path
 
 from .charts import CHARTS
 from .fit import linear_fit
+from .headline import headline, times as _times
 from .measurements import Results, SizeResult, points
+from .ratios import (
+    TARGETS, export_ratio, export_vs_copy, has_copy, loaddata_reference, restore_ratio, restore_vs_copy,
+)
 from .stats import MB
-from .steps import DUMPDATA, EXPORT_CLI, EXPORT_HTTP, LOADDATA, RESTORE_REPLACE, RESTORES, VERIFY, Step
-TARGETS = {"export_vs_dumpdata": 10, "restore_vs_loaddata": {"sqlite": 20, "postgres": 50}, "export_rss_flat_mb": 30}
+from .steps import (
+    COPY_FROM, COPY_TO, DUMPDATA, EXPORT_CLI, EXPORT_HTTP, LOADDATA, RESTORE_REPLACE, RESTORES, VERIFY, Step,
+)
 
 
 def write_report(data: Results, folder: Path) -> Path:
@@ -20,7 +25,7 @@ def write_report(data: Results, folder: Path) -> Path:
 
 
 def render(data: Results) -> list[str]:
-    lines = _preamble(data)
+    lines = _preamble(data) + headline(data)
     for engine in data.engines():
         runs = data.runs_of(engine)
         lines += [f"## {_engine_name(engine, data)}", ""]
@@ -121,21 +126,42 @@ def _restore(runs: list[SizeResult]) -> list[str]:
 
 
 def _baselines(runs: list[SizeResult]) -> list[str]:
+    copy = has_copy(runs)
     rows = [
         [
             f"{r.rows:,}", _cell(r, DUMPDATA, "wall_s", 2), _cell(r, DUMPDATA, "rows_per_s", 0),
             _cell(r, DUMPDATA, "peak_rss_bytes", 1, MB), _cell(r, DUMPDATA, "file_bytes", 2, MB),
             _cell(r, LOADDATA, "wall_s", 2), _cell(r, LOADDATA, "inserted_rows_per_s", 0),
             _cell(r, LOADDATA, "peak_rss_bytes", 1, MB),
-        ]
+        ] + (_copy_cells(r) if copy else [])
         for r in runs
     ]
     head = ["rows", "dumpdata s", "rows/s", "peak RSS MB", "file MB", "loaddata s", "inserted rows/s", "peak RSS MB"]
-    return ["### Baselines (`dumpdata`, `loaddata`)", "", *_table(head, rows)]
+    if not copy:
+        return ["### Baselines (`dumpdata`, `loaddata`)", "", *_table(head, rows)]
+    head += ["COPY TO + zstd s", "rows/s", "file MB", "COPY FROM s", "rows/s", "peak RSS MB"]
+    return ["### Baselines (`dumpdata`, `loaddata`, PostgreSQL `COPY`)", "", *_table(head, rows), *_COPY_NOTE]
+
+
+_COPY_NOTE = [
+    "`COPY TO + zstd` is `COPY (SELECT …) TO STDOUT` of the tenant's rows of every table of the backup plan",
+    "(the plan's own querysets), compressed at zstd level 3 in the same process; `COPY FROM` loads those",
+    "rows with `COPY … FROM STDIN` into empty copies of the tables (indexes and constraints, no foreign keys),",
+    "in one transaction. Both include Django's start-up, like every step: the database's own limit.",
+    "",
+]
+
+
+def _copy_cells(r: SizeResult) -> list[str]:
+    return [
+        _cell(r, COPY_TO, "wall_s", 2), _cell(r, COPY_TO, "rows_per_s", 0), _cell(r, COPY_TO, "file_bytes", 2, MB),
+        _cell(r, COPY_FROM, "wall_s", 2), _cell(r, COPY_FROM, "inserted_rows_per_s", 0),
+        _cell(r, COPY_FROM, "peak_rss_bytes", 1, MB),
+    ]
 
 
 def _ratios(runs: list[SizeResult], data: Results) -> list[str]:
-    rows = []
+    rows, copy = [], has_copy(runs)
     for r in runs:
         load_rate, load_at = loaddata_reference(runs, r.rows)
         at = "" if load_at == r.rows or load_at is None else f" (at {load_at:,})"
@@ -143,11 +169,11 @@ def _ratios(runs: list[SizeResult], data: Results) -> list[str]:
             f"{r.rows:,}", _num(r.median(EXPORT_CLI, "rows_per_s"), 0), _num(r.median(DUMPDATA, "rows_per_s"), 0),
             _times(export_ratio(r)), *(_num(r.median(op, "inserted_rows_per_s"), 0) for op in RESTORES),
             _num(load_rate, 0) + at, *(_times(restore_ratio(runs, r, op)) for op in RESTORES),
-        ])
+        ] + ([_times(export_vs_copy(r)), _times(restore_vs_copy(r))] if copy else []))
     head = [
         "rows", "export rows/s", "dumpdata rows/s", "export ×", "restore ins. rows/s", "into empty ins. rows/s",
         "loaddata rows/s", "restore ×", "into empty ×",
-    ]
+    ] + (["export ÷ COPY TO", "restore ÷ COPY FROM"] if copy else [])
     return ["### Ours vs baselines (same run, same data)", "", *_table(head, rows), *_marginal(runs)]
 
 
@@ -161,9 +187,19 @@ def _marginal(runs: list[SizeResult]) -> list[str]:
         "",
         f"Marginal cost (least-squares slope of wall s vs rows, start-up excluded): export {1 / export:,.0f} rows/s vs "
         f"dumpdata {1 / dump:,.0f} rows/s (**{dump / export:.1f}×**); restore {1 / restore:,.0f} inserted rows/s vs "
-        f"loaddata {1 / load:,.0f} (**{load / restore:.1f}×**).",
+        f"loaddata {1 / load:,.0f} (**{load / restore:.1f}×**).{_marginal_copy(runs, export, restore)}",
         "",
     ]
+
+
+def _marginal_copy(runs: list[SizeResult], export: float, restore: float) -> str:
+    copy_to, copy_from = _slope(runs, COPY_TO, "rows"), _slope(runs, COPY_FROM, "inserted_rows")
+    if not (copy_to and copy_from):
+        return ""
+    return (
+        f" COPY TO + zstd {1 / copy_to:,.0f} rows/s (export reaches **{copy_to / export:.2f}×** of it); "
+        f"COPY FROM {1 / copy_from:,.0f} rows/s (restore reaches **{copy_from / restore:.2f}×**)."
+    )
 
 
 def _slope(runs: list[SizeResult], op: Step, x_key: str) -> float | None:
@@ -172,25 +208,6 @@ def _slope(runs: list[SizeResult], op: Step, x_key: str) -> float | None:
         return None
     line = linear_fit(pts)
     return line.per_row if line and line.per_row > 0 else None
-
-
-def export_ratio(run: SizeResult) -> float | None:
-    ours, theirs = run.median(EXPORT_CLI, "rows_per_s"), run.median(DUMPDATA, "rows_per_s")
-    return ours / theirs if ours and theirs else None
-
-
-def loaddata_reference(runs: list[SizeResult], rows: int) -> tuple[float | None, int | None]:
-    """loaddata's inserted rows/s at this size, or at the largest smaller size it ran."""
-    measured = [r for r in runs if r.rows <= rows and r.median(LOADDATA, "inserted_rows_per_s")]
-    if not measured:
-        return None, None
-    ref = measured[-1]
-    return ref.median(LOADDATA, "inserted_rows_per_s"), ref.rows
-
-
-def restore_ratio(runs: list[SizeResult], run: SizeResult, op: Step) -> float | None:
-    ours, (theirs, _) = run.median(op, "inserted_rows_per_s"), loaddata_reference(runs, run.rows)
-    return ours / theirs if ours and theirs else None
 
 
 def _targets(data: Results) -> list[str]:
@@ -212,9 +229,17 @@ def _targets(data: Results) -> list[str]:
             f"{_num(high and high / MB, 1)} MB at {big.rows:,} (growth {_num(growth, 1)} MB; target ≤ "
             f"{TARGETS['export_rss_flat_mb']} MB from 10,000 to 1,000,000 rows); restore peak RSS "
             f"{_num(_mb(runs[0].median(RESTORE_REPLACE, 'peak_rss_bytes')), 1)} → "
-            f"{_num(_mb(big.median(RESTORE_REPLACE, 'peak_rss_bytes')), 1)} MB.",
+            f"{_num(_mb(big.median(RESTORE_REPLACE, 'peak_rss_bytes')), 1)} MB." + (_against_copy(big) if has_copy(runs) else ""),
         ]
     return lines + [""]
+
+
+def _against_copy(big: SizeResult) -> str:
+    return (
+        f" Against PostgreSQL's own limit: export {_times(export_vs_copy(big))} `COPY TO` + zstd's rows/s "
+        f"(target ≥ {TARGETS['export_vs_copy_to']}×), restore {_times(restore_vs_copy(big))} `COPY FROM`'s "
+        f"(target ≥ {TARGETS['restore_vs_copy_from']}×)."
+    )
 
 
 def _charts() -> list[str]:
@@ -272,10 +297,6 @@ def _int(value: float | None) -> str:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
-
-
-def _times(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.1f}×"
 
 
 def _mb(value: float | None) -> float | None:

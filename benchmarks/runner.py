@@ -21,7 +21,7 @@ from .databases import Database, PostgresDatabase, SqliteDatabase, redact
 from .publish import publish
 from .measurements import Measurement, ResultsLog, SizeResult, StepError, now
 from .scenarios import SizeRun, prepare
-from .steps import BY_NAME, STEPS
+from .steps import STEPS, on
 from .site import REPO, Site
 
 
@@ -64,7 +64,7 @@ def execute(config: RunConfig, log: ResultsLog) -> str:
 
 
 def _total_steps(config: RunConfig) -> int:
-    return len(config.dbs) * sum(1 + len(config.ops) * r for r in config.repeat)
+    return sum(1 + len(on(engine, config.ops)) * r for engine in config.dbs for r in config.repeat)
 
 
 def _database(engine: str, config: RunConfig, name: str) -> Database:
@@ -106,7 +106,7 @@ def _run_size(engine: str, rows: int, repeat: int, template: Database, config: R
             _measure_all(run, repeat, config, entry, log, bar)
         else:
             entry.errors.append(StepError("seed", seed.error))
-            bar.update(len(config.ops) * repeat)
+            bar.update(len(on(engine, config.ops)) * repeat)
         entry.status = "complete" if not entry.errors else "partial"
     finally:
         entry.elapsed_s = time.perf_counter() - started
@@ -117,7 +117,7 @@ def _run_size(engine: str, rows: int, repeat: int, template: Database, config: R
 
 
 def _measure_all(run: SizeRun, repeat: int, config: RunConfig, entry: SizeResult, log: ResultsLog, bar: tqdm) -> None:
-    for step in (BY_NAME[op] for op in config.ops):
+    for step in on(run.engine, config.ops):
         if step.capped and run.rows > config.loaddata_max_rows:
             entry.skipped[step.name] = f"{run.rows:,} rows > --loaddata-max-rows {config.loaddata_max_rows:,}"
             bar.update(repeat)

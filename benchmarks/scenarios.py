@@ -7,6 +7,7 @@ metrics its step declares in ``steps``).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .databases import Database
 from .files import BackupContent, backup_content
 from .http_export import measure_download
 from .measurements import Dataset
+from .pg_copy import read_manifest
 from .site import ERP_APPS, REPO, Site
 from .stats import MB, rate
 
@@ -25,6 +27,7 @@ EMPTY_SLUG = "empty"
 BENCH_PASSWORD = "bench-pass-1234"
 BITACORA = "personal_admin.bitacora"
 TABLE_PREFIXES = (*(f"{app}_" for app in ERP_APPS), "auth_user")
+COPY_SCHEMA = "bench_copy"  # the empty copies of the tables COPY FROM loads into
 
 
 @dataclass
@@ -55,9 +58,18 @@ class SizeRun:
     def fixture(self) -> Path:
         return self.work / "dumpdata.json"
 
+    @property
+    def copy_files(self) -> Path:
+        return self.work / "copy-1"
+
     def manage(self, step: str, *args: str, site: Site | None = None) -> procs.ProcessCost:
         site = site or self.site
         return procs.run(site.manage(*args), env=site.env(), cwd=REPO, log_stem=self.logs / step, timeout=self.timeout)
+
+    def module(self, step: str, name: str, *args: str) -> procs.ProcessCost:
+        """``python -m name args`` with the project's settings, like ``manage``."""
+        site = self.site
+        return procs.run(site.module(name, *args), env=site.env(), cwd=REPO, log_stem=self.logs / step, timeout=self.timeout)
 
     def stdout(self, step: str) -> bytes:
         return (self.logs / f"{step}.out").read_bytes()
@@ -159,6 +171,41 @@ def measure_loaddata(run: SizeRun, rep: int) -> dict:
         run.scratch.drop()
     figures = _io_figures(cost.as_dict(), loaded, run.fixture.stat().st_size)
     return figures | {"inserted_rows": loaded, "inserted_rows_per_s": rate(loaded, cost.wall_s)}
+
+
+def measure_copy_to(run: SizeRun, rep: int) -> dict:
+    """PostgreSQL ``COPY (SELECT …) TO STDOUT`` of the tenant's rows through zstd level 3."""
+    _postgres_only(run)
+    folder, step = run.work / f"copy-{rep}", f"copy_to-{rep}"
+    cost = run.module(step, "benchmarks.pg_copy", "to", str(folder))
+    figures = orjson.loads(run.stdout(step))
+    if rep > 1:  # the first repetition's files feed copy_from
+        shutil.rmtree(folder)
+    return _io_figures(cost.as_dict(), figures["rows"], figures["file_bytes"])
+
+
+def measure_copy_from(run: SizeRun, rep: int) -> dict:
+    """``COPY … FROM STDIN`` of the ``copy_to`` files into empty copies of the tables; rows counted after."""
+    _postgres_only(run)
+    tables = [t["table"] for t in read_manifest(run.copy_files)]
+    run.db.copy_tables(COPY_SCHEMA, tables)
+    try:
+        step = f"copy_from-{rep}"
+        cost = run.module(step, "benchmarks.pg_copy", "from", str(run.copy_files), COPY_SCHEMA)
+        inserted = orjson.loads(run.stdout(step))["inserted_rows"]
+        counted = sum(run.db.table_rows(tuple(tables), schema=COPY_SCHEMA).values())
+    finally:
+        run.db.drop_schema(COPY_SCHEMA)
+    if counted != inserted:
+        raise procs.StepFailed(f"COPY FROM reported {inserted:,} rows, the tables hold {counted:,}")
+    file_bytes = sum(path.stat().st_size for path in run.copy_files.glob("*.zst"))
+    figures = _io_figures(cost.as_dict(), inserted, file_bytes)
+    return figures | {"inserted_rows": inserted, "inserted_rows_per_s": rate(inserted, cost.wall_s)}
+
+
+def _postgres_only(run: SizeRun) -> None:
+    if run.engine != "postgres":
+        raise ValueError(f"COPY is PostgreSQL's; this run is on {run.engine}")
 
 
 def _keep_first(written: Path, keep_as: Path, rep: int) -> None:

@@ -21,6 +21,7 @@ PROCESS = ("wall_s", "cpu_s", "user_s", "sys_s", "peak_rss_bytes", "returncode")
 FILE_IO = ("rows", "file_bytes", "rows_per_s", "mb_per_s")
 RESTORED = ("rows", "inserted_rows", "skipped_rows", "deleted_rows", "rows_per_s", "inserted_rows_per_s")
 EXPORT_CHART, RESTORE_CHART = "export", "restore"
+ENGINES = ("sqlite", "postgres")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,10 @@ class Step:
     chart: str | None = None  # EXPORT_CHART, RESTORE_CHART, or not charted
     style: str = "o-"  # matplotlib format of its series
     capped: bool = False  # runs only up to --loaddata-max-rows
+    engines: tuple[str, ...] = ENGINES  # the databases it runs on (others leave it out, not skipped)
+
+    def runs_on(self, engine: str) -> bool:
+        return engine in self.engines
 
 
 EXPORT_CLI = Step(
@@ -60,10 +65,23 @@ LOADDATA = Step(
     "loaddata", "loaddata (baseline)", scenarios.measure_loaddata,
     (*PROCESS, *FILE_IO, "inserted_rows", "inserted_rows_per_s"), RESTORE_CHART, "^:", capped=True,
 )
+COPY_TO = Step(
+    "copy_to", "COPY TO + zstd 3 (PostgreSQL's limit)", scenarios.measure_copy_to, (*PROCESS, *FILE_IO),
+    EXPORT_CHART, "v-.", engines=("postgres",),
+)
+COPY_FROM = Step(
+    "copy_from", "COPY FROM (PostgreSQL's limit)", scenarios.measure_copy_from,
+    (*PROCESS, *FILE_IO, "inserted_rows", "inserted_rows_per_s"), RESTORE_CHART, "v-.", engines=("postgres",),
+)
 
-STEPS = (EXPORT_CLI, VERIFY, EXPORT_HTTP, DUMPDATA, RESTORE_REPLACE, RESTORE_EMPTY, LOADDATA)
+STEPS = (EXPORT_CLI, VERIFY, EXPORT_HTTP, DUMPDATA, COPY_TO, RESTORE_REPLACE, RESTORE_EMPTY, LOADDATA, COPY_FROM)
 BY_NAME = {step.name: step for step in STEPS}
 RESTORES = (RESTORE_REPLACE, RESTORE_EMPTY)
+
+
+def on(engine: str, names: tuple[str, ...] | None = None) -> tuple[Step, ...]:
+    """The steps (of ``names``, default all) that run on ``engine``, in measuring order."""
+    return tuple(step for step in STEPS if step.runs_on(engine) and (names is None or step.name in names))
 
 
 def charted(chart: str) -> tuple[Step, ...]:

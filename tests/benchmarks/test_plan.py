@@ -69,7 +69,8 @@ def test_export_time_size_and_memory_follow_the_fitted_lines():
     estimates, _ = _estimates(1_000_000)
     assert estimates["export time (backup_tenant)"].value == pytest.approx(export_s(1_000_000))
     assert estimates["backup file size (.ndjson.zst)"].value == pytest.approx(25 * 1_000_000)
-    assert estimates["export peak RSS (backup_tenant)"].value == pytest.approx(80 * MB)
+    flat_but_id_maps = 80 * MB + 8 * (1_000_000 - 100_000) * (1 - SHARE)
+    assert estimates["export peak RSS (backup_tenant)"].value == pytest.approx(flat_but_id_maps)
 
 
 def test_restore_time_is_split_into_reading_all_rows_and_inserting_non_audit_rows():
@@ -97,17 +98,28 @@ def test_far_extrapolation_is_flagged():
     assert any("300x the largest measured size" in w for w in far.warnings)
 
 
-def test_memory_extends_the_growth_between_the_two_largest_sizes():
-    """Peaks that saturate (buffers, caches) must not be extrapolated along a line through all sizes."""
-    runs = [_run(rows) for rows in (10_000, 100_000, 1_000_000)]
-    for run, peak in zip(runs, (60 * MB, 90 * MB, 91 * MB)):
-        for m in run.measurements["export_cli"]:
+def _with_peaks(runs: list[SizeResult], step: str, peaks: list[float]) -> list[SizeResult]:
+    for run, peak in zip(runs, peaks):
+        for m in run.measurements[step]:
             m.figures["peak_rss_bytes"] = peak
-    runs = [SizeResult.from_json(run.to_json()) for run in runs]  # the summary follows the measurements
-    memory = _estimates(10_000_000, runs=runs)[0]["export peak RSS (backup_tenant)"]
-    assert memory.value == pytest.approx(91 * MB + 9_000_000 * (1 * MB / 900_000))
-    assert memory.low == pytest.approx(91 * MB)
-    assert memory.high > memory.value
+    return [SizeResult.from_json(run.to_json()) for run in runs]  # the summary follows the measurements
+
+
+def test_memory_is_baseline_plus_warm_caches_plus_id_maps():
+    """Caches that warm up between the small runs must not be extrapolated as growth; id maps are."""
+    sizes = (10_000, 100_000)
+    inserted = [rows - round(rows * SHARE) for rows in sizes]
+    caches = (0, 10 * MB)
+    runs = _with_peaks([_run(rows) for rows in sizes], "export_cli", [60 * MB + c + 8 * i for c, i in zip(caches, inserted)])
+    runs = _with_peaks(runs, "restore_replace", [60 * MB + c + 16 * i for c, i in zip(caches, inserted)])
+    estimates = _estimates(10_000_000, runs=runs)[0]
+    referenced = 10_000_000 * (1 - SHARE)
+    export, restore = estimates["export peak RSS (backup_tenant)"], estimates["restore --replace peak RSS"]
+    assert export.value == pytest.approx(70 * MB + 8 * referenced, rel=1e-6)
+    assert restore.value == pytest.approx(70 * MB + 16 * referenced, rel=1e-6)
+    assert restore.low == restore.value and restore.high == pytest.approx(restore.value + 10 * MB, rel=1e-6)
+    between = _estimates(55_000, runs=runs)[0]["export peak RSS (backup_tenant)"]
+    assert between.value == pytest.approx(65 * MB + 8 * 55_000 * (1 - SHARE), rel=1e-3)
 
 
 def test_linear_fit_through_one_size_goes_through_the_origin():
@@ -130,3 +142,41 @@ def test_plan_predicts_from_the_committed_results():
     for engine in load(newest(COMMITTED)).engines():
         assert f"{engine}: tenant of 30,000,000 rows" in done.stdout
     assert "restore --replace time" in done.stdout and "far beyond the measurements" in done.stdout
+
+
+FULL_RUN = COMMITTED / "20261127T1353-full" / "results.json"
+# estimate -> (step, figure, lowest and highest error allowed) when the 1M-row runs are predicted
+# from the 10k and 100k runs of the committed full run
+HIDDEN_CHECK = {
+    "export time (backup_tenant)": ("export_cli", "wall_s", -0.11, 0.10),
+    "restore --replace time": ("restore_replace", "wall_s", -0.11, 0.10),
+    "restore into empty tenant time": ("restore_empty", "wall_s", -0.11, 0.10),
+    "backup file size (.ndjson.zst)": ("export_cli", "file_bytes", -0.01, 0.01),
+    "export peak RSS (backup_tenant)": ("export_cli", "peak_rss_bytes", -0.25, 0.25),
+    "web server peak RSS (HTTP export)": ("export_http", "peak_rss_bytes", -0.25, 0.25),
+    "restore --replace peak RSS": ("restore_replace", "peak_rss_bytes", -0.25, 0.25),
+    "restore into empty tenant peak RSS": ("restore_empty", "peak_rss_bytes", -0.25, 0.25),
+}
+
+
+def test_the_committed_million_row_runs_are_predicted_from_the_smaller_ones():
+    data = load(FULL_RUN)
+    predictions = predict(data, 1_000_000, hide_above=100_000)
+    assert {p.engine for p in predictions} == {"sqlite", "postgres"}
+    for prediction in predictions:
+        assert prediction.measured_sizes == [10_000, 100_000]
+        (actual,) = [run for run in data.runs_of(prediction.engine) if run.rows == 1_000_000]
+        estimates = {e.what: e for e in prediction.estimates}
+        for what, (step, key, low, high) in HIDDEN_CHECK.items():
+            error = estimates[what].value / actual.summary[step][key].median - 1
+            assert low <= error <= high, f"{prediction.engine} {what}: {error:+.1%} outside {low:+.0%}..{high:+.0%}"
+
+
+def test_plan_hides_the_larger_runs_on_request():
+    argv = [sys.executable, "-m", "benchmarks", "plan", "--rows", "1000000", "--results", str(FULL_RUN)]
+    done = subprocess.run([*argv, "--hide-above", "100000"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "runs above 100,000 rows hidden" in done.stdout
+    assert done.stdout.count("measured sizes 10,000, 100,000\n") == 2
+    none_left = subprocess.run([*argv, "--hide-above", "9999"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert none_left.returncode != 0 and "no runs of at most 9,999 rows" in none_left.stderr
