@@ -2,7 +2,9 @@
 
 The file is read twice. The first pass checks everything that can be checked without
 writing (format, framing, counts, digest, which tenant it came from, sections and fields
-known); the second converts each row through the plan's allow-list of fields, remaps every
+known, the ids of the rows of sections that are not restored); the second passes the rows of
+those sections over unparsed (``verified``: it reads the server's own copy that the first pass
+checked) and converts each other row through the plan's allow-list of fields, remaps every
 foreign key through an old->new id map built from this file only, and inserts in batches
 with ``bulk_create``. A reference to a row that is not in the file is an error, never a link
 to an existing row: that is what keeps a crafted file from reaching another tenant.
@@ -39,7 +41,7 @@ from .errors import BackupError, DatabaseBusy, RejectedByDatabase, RestoreFailed
 from .locks import claim_writer, is_busy, tenant_restore_lock
 from .references import References
 from .registry import BackupPlan, ModelPlan, get_plan
-from .sections import SectionLoader
+from .sections import IdOrder, SectionLoader
 
 logger = logging.getLogger("backup_restore")
 
@@ -96,7 +98,7 @@ def tenant_restore(
             present = _preflight(fileobj, tenant, plan, allow_other_tenant, progress)
             fileobj.seek(0)
             _Restore(tenant, plan, summary, replace=replace, using=using, progress=progress, present=present).run(
-                iter_records(fileobj, limits=reader_limits())
+                iter_records(fileobj, limits=reader_limits(), skip=_not_restored(plan), verified=True)
             )
             if dry_run:
                 transaction.set_rollback(True, using=using)
@@ -126,17 +128,32 @@ def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: 
     Returns the models the file has a section for."""
     rows = 0
     present = set()
+    skipped = _not_restored(plan)
+    ids = None
     for event in iter_records(fileobj, limits=reader_limits()):
         if type(event) is Row:
             rows += 1
+            if ids:
+                ids.check(event.values, event.line)
             if progress and not rows % PROGRESS_EVERY:
                 progress("checking", rows)
         elif type(event) is Section:
             SectionLoader.check_fields(plan, event)
             present.add(event.model)
+            ids = IdOrder(plan, event) if skipped(event) else None
         elif type(event) is Header:
             _check_origin(event, tenant, allow_other_tenant)
     return present
+
+
+def _not_restored(plan: BackupPlan) -> Callable[[Section], bool]:
+    """Whether a (known) section is one the restore does not write: its rows are only checked."""
+
+    def skipped(section: Section) -> bool:
+        model_plan = plan.by_label.get(section.model)
+        return model_plan is not None and not model_plan.restorable
+
+    return skipped
 
 
 def _check_origin(header: Header, tenant, allow_other_tenant: bool) -> None:
@@ -181,6 +198,8 @@ class _Restore:
                 loader = SectionLoader(self.plan, event, self.references, merge=not self.replace, using=self.using)
                 loaders.append(loader)
             elif kind is SectionEnd:
+                if not loader.plan.restorable:
+                    loader.passed_over(event.rows)
                 loader.finish()
                 self._count(loader)
                 loader = None

@@ -113,9 +113,7 @@ class SectionLoader:
         self.rows += 1
         old = values[self._pk]
         if type(old) is not int or not self.last_id < old <= MAX_ID:
-            raise self._invalid(
-                line, self._pk_name, f"{shorten(old)} is not a row id (1 to {MAX_ID}) greater than the previous row's"
-            )
+            raise self._invalid(line, self._pk_name, _not_a_next_id(old))
         self.last_id = old
         if not self.plan.restorable:
             self.skipped += 1
@@ -137,6 +135,11 @@ class SectionLoader:
 
     def finish(self) -> None:
         self._flush()
+
+    def passed_over(self, rows: int) -> None:
+        """Count the ``rows`` of a section that is not restored, which the reader passed over unread
+        (their ids were checked in the first pass, by ``IdOrder``)."""
+        self.rows = self.skipped = rows
 
     def _flush(self) -> None:
         if not self._batch:
@@ -225,9 +228,32 @@ class SectionLoader:
         ]
 
     def _invalid(self, line: int, name: str, problem: str) -> InvalidValue:
-        return InvalidValue(
-            f"Row at line {line} of {self.label}: field {name!r} {problem}.", line=line, section=self.label, field=name
-        )
+        return _invalid_value(self.label, line, name, problem)
+
+
+class IdOrder:
+    """The id check of ``SectionLoader.add`` on its own: the restore's first pass makes it on the rows of
+    a section that is not restored, because its second pass does not read them."""
+
+    def __init__(self, plan: BackupPlan, section: Section) -> None:
+        self.label = section.model
+        self.name = next(f.name for f in plan.by_label[section.model].fields if f.kind is FieldKind.PK)
+        self.index = section.fields.index(self.name)
+        self.last = 0
+
+    def check(self, values: list[Any], line: int) -> None:
+        old = values[self.index]
+        if type(old) is not int or not self.last < old <= MAX_ID:
+            raise _invalid_value(self.label, line, self.name, _not_a_next_id(old))
+        self.last = old
+
+
+def _not_a_next_id(old: Any) -> str:
+    return f"{shorten(old)} is not a row id (1 to {MAX_ID}) greater than the previous row's"
+
+
+def _invalid_value(label: str, line: int, name: str, problem: str) -> InvalidValue:
+    return InvalidValue(f"Row at line {line} of {label}: field {name!r} {problem}.", line=line, section=label, field=name)
 
 
 class _Claims:

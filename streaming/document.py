@@ -147,6 +147,10 @@ class DocumentRecords:
         # A record within max_line_items creates at most 3 events per counted byte, plus one.
         self._max_events = 3 * limits.max_line_items + 1 + _EVENT_SLACK
 
+    def skip_rows(self) -> None:
+        """A document's rows are always parsed: records are only found by parsing (ijson), and the digest
+        covers their canonical re-encoding.  The framing still drops the rows of a skipped section."""
+
     def digest_before(self, line: int) -> str:
         """Hex SHA-256 of the canonical NDJSON lines of every record before the current one."""
         hasher = self._hasher.copy()

@@ -10,6 +10,7 @@ The ``End`` event is only yielded once all of that has been checked, so a consum
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import BackupFormatError, ErrorCode, bad_framing, not_a_backup, shorten
@@ -31,20 +32,43 @@ Record = tuple[int, Any, int]
 """``(line, value, size)``: a record's number, its parsed value, the length of its canonical NDJSON line."""
 
 
-def frame_records(records: Iterable[Record], digest_before: Callable[[int], str]) -> Iterator[Event]:
-    """Validate records into events; ``digest_before(line)`` is the digest of the lines before ``line``."""
+@dataclass(frozen=True, slots=True)
+class SkippedRows:
+    """Stands for ``rows`` row records a source passed over unparsed, after ``skip_rows()`` asked it to."""
+
+    rows: int
+
+
+def frame_records(
+    records: Iterable[Record],
+    digest_before: Callable[[int], str],
+    *,
+    skip: Callable[[Section], bool] | None = None,
+    skip_rows: Callable[[], None] | None = None,
+) -> Iterator[Event]:
+    """Validate records into events; ``digest_before(line)`` is the digest of the lines before ``line``.
+
+    A section for which ``skip(section)`` is true yields its ``Section`` and ``SectionEnd`` but no ``Row``:
+    ``skip_rows()`` then tells the source it may pass its rows over (it answers with a ``SkippedRows``
+    record, counted like that many rows), or the rows still arrive and are checked, counted and dropped.
+    """
     stream = iter(records)
     first = _first_record(stream)
     yield parse_header(first[1], first[0])
     state = _Sections()
     line = first[0]
     width, count = state.width, 0  # the row loop keeps these two in locals: it runs once per row
+    skipping = False
     for line, value, size in stream:
         if type(value) is list:
             if len(value) != width:
                 state.reject_row(value, line)
             count += 1
-            yield Row(value, line, size)
+            if not skipping:
+                yield Row(value, line, size)
+            continue
+        if type(value) is SkippedRows:
+            count += value.rows
             continue
         state.count = count
         if type(value) is dict and value.get("kind") == KIND_END:
@@ -54,6 +78,10 @@ def frame_records(records: Iterable[Record], digest_before: Callable[[int], str]
             return
         event = state.control(value, line)
         width, count = state.width, state.count
+        if type(event) is Section:
+            skipping = skip is not None and skip(event)
+            if skipping and skip_rows is not None:
+                skip_rows()
         yield event
     raise _truncated(line + 1, state.open_model)
 

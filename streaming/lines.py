@@ -8,12 +8,23 @@ checked for over-long numbers (``digits``): both are C-speed byte counts, and th
 length comparison.  Every line must hold a record: a blank line is ``bad_framing``.  The digest is fed
 whole blocks, after their lines were handed out; the digest up to any line of the current block is
 computed on demand (only the ``end`` record needs it).
+
+Skipping rows (``skip_rows``, only when the stream was opened with ``verified=True``): the rows of the
+section just opened are found by their bytes, not parsed.  From the current line, the next line starting
+with ``{`` is the next control record (a JSON string cannot hold a raw newline, so every ``\n`` ends a
+line); the lines before it are counted (``bytes.count``) and must all start with ``[``, which is what
+the writer produces.  Anything else (a row with leading whitespace, say) makes the source parse the rest
+of the section as usual.  The lines are still counted, so later line numbers stay right, and every block
+still goes into the digest.  What is not done for those lines is every per-row check: JSON validity,
+number lengths, values per line, nesting, row width.  That is only sound for bytes that already passed
+those checks in a full read (see ``BackupReader``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -29,18 +40,26 @@ from .errors import (
     number_too_long,
     too_many_values,
 )
+from .framing import SkippedRows
 from .limits import Limits, line_items
 
 
 class NdjsonRecords:
     """Iterates ``(line number, parsed value, canonical size)`` over an NDJSON stream."""
 
-    def __init__(self, reader: Readable, limits: Limits) -> None:
+    def __init__(self, reader: Readable, limits: Limits, *, verified: bool = False) -> None:
         self._reader = reader
         self._limits = limits
+        self._verified = verified
         self._hasher = hashlib.sha256()
         self._lines: list[bytes] = []
         self._first_line = 1
+        self._skip_request: list[bool] = []  # non-empty while the rows ahead may be passed over
+
+    def skip_rows(self) -> None:
+        """Pass the rows ahead over unparsed, up to the next control record (only if ``verified``)."""
+        if self._verified:
+            self._skip_request.append(True)
 
     def digest_before(self, line: int) -> str:
         """Hex SHA-256 of every byte before ``line``, which must belong to the block being read."""
@@ -56,14 +75,29 @@ class NdjsonRecords:
         digits = safe_digit_limit(self._limits.max_number_digits)
         # A JSON text nesting deeper than max_depth has an opening and a closing bracket per level.
         deep_enough = 2 * (max_depth + 1)
+        request = self._skip_request
         for block, complete in self._blocks():
+            if request and complete and (run := _rows_ahead(block, 0, complete)) and not run[1]:
+                yield from self._skip_block(block, run[0])  # rows only: not even split into lines
+                continue
             lines = block.split(b"\n")
             if complete:
                 lines.pop()
             self._lines = lines
             line = self._first_line
             suspects = number_suspects(block, line, digits)
-            for data in lines:
+            pending = iter(lines)
+            for data in pending:
+                if request:
+                    index = line - self._first_line
+                    run = _rows_ahead(block, sum(map(len, lines[:index])) + index, complete)
+                    if run is None or run[1]:
+                        request.clear()  # past the section's rows, or they are not plain rows: parse
+                    if run and run[0]:
+                        yield line, SkippedRows(run[0]), 0
+                        next(islice(pending, run[0] - 1, run[0] - 1), None)
+                        line += run[0]
+                        continue
                 if len(data) > max_items and line_items(data) > max_items:
                     raise too_many_values(line, max_items)
                 if suspects and line in suspects and bad_number(data, digits):
@@ -78,6 +112,13 @@ class NdjsonRecords:
                 line += 1
             self._hasher.update(block)
             self._first_line = line
+
+    def _skip_block(self, block: bytes, rows: int) -> Iterator[tuple[int, Any, int]]:
+        """A block holding only rows to pass over: count and digest it."""
+        first, self._lines = self._first_line, []
+        self._hasher.update(block)
+        self._first_line += rows
+        yield first, SkippedRows(rows), 0
 
     def _blocks(self) -> Iterator[tuple[bytes, bool]]:
         """Runs of whole lines; the last one may lack its newline (``complete`` False) at end of input."""
@@ -101,6 +142,21 @@ class NdjsonRecords:
         tail = b"".join(pending)
         if tail:
             yield tail, False
+
+
+def _rows_ahead(block: bytes, offset: int, complete: bool) -> tuple[int, bool] | None:
+    """``(rows, control)``: the lines from ``offset`` (a line start) up to the next line starting with ``{``
+    or the end of the block, and whether such a control line follows; None unless each of those lines
+    starts with ``[`` (or when the block is the unterminated tail and holds no control line)."""
+    if block.startswith(b"{", offset):
+        return 0, True
+    control = block.find(b"\n{", offset)
+    if control < 0 and not complete:
+        return None
+    end = len(block) if control < 0 else control + 1
+    rows = block.count(b"\n", offset, end)
+    starts = block.count(b"\n[", offset, end - 1) + block.startswith(b"[", offset)
+    return (rows, control >= 0) if rows == starts else None
 
 
 def _check_line_lengths(block: bytes, first_line: int, limit: int) -> None:
