@@ -5,8 +5,6 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db import DataError, IntegrityError, connections, models
@@ -15,12 +13,12 @@ from streaming import Section
 from streaming.errors import shorten
 
 from .conf import backup_settings
-from .errors import DuplicateRow, InvalidValue, MissingField, RejectedByDatabase, UnknownField, UnknownSection
+from .errors import InvalidValue, MissingField, RejectedByDatabase, UnknownField, UnknownSection
+from .matching import Matcher
 from .references import References
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan
 from .values import ValueProblem, value_converter
 
-MATCH_CHUNK = 100  # rows per OR-ed lookup when merging
 MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
 
 
@@ -70,7 +68,7 @@ class SectionLoader:
         self._batch_bytes = 0
         self._batch_size = backup_settings.RESTORE_BATCH_SIZE
         self._batch_max_bytes = backup_settings.RESTORE_BATCH_BYTES
-        self._claims = _Claims()
+        self._matcher: Matcher | None = None
         self._max_before = self._max_pk() if merge else 0
 
     def _max_pk(self) -> int:
@@ -177,47 +175,16 @@ class SectionLoader:
             ) from exc
 
     def _match(self) -> list[int | None]:
-        """Merge mode: the existing row each batch row matches, by natural key or else by content.
-
-        Only rows that were there before this section began can match, and each at most
-        once: two identical detail lines in the file stay two lines.
-        """
-        fields = self._match_fields()
-        attnames = [self.model._meta.get_field(name).attname for name in fields]
-        positions = [self._positions[a] for a in attnames]
-        scope = self.plan.rows_of(self.refs.tenant).using(self.using).filter(pk__lte=self._max_before)
-        candidates: dict[tuple, list[int]] = {}
+        """Merge mode: the existing row each batch row matches (``matching.Matcher``). Only rows
+        that were there before this section began can match, and each at most once: two
+        identical detail lines in the file stay two lines."""
+        if self._matcher is None:
+            attnames = [self.model._meta.get_field(name).attname for name in self._match_fields()]
+            scope = self.plan.rows_of(self.refs.tenant).using(self.using).filter(pk__lte=self._max_before)
+            self._matcher = Matcher(scope, attnames, label=self.label, natural_key=self.plan.natural_key)
+        positions = [self._positions[a] for a in self._matcher.attnames]
         keys = [tuple(row[p] for p in positions) for _, row, _ in self._batch]
-        for start in range(0, len(keys), MATCH_CHUNK):
-            condition = reduce(or_, (models.Q(**dict(zip(attnames, key))) for key in keys[start : start + MATCH_CHUNK]))
-            for pk, *key in scope.filter(condition).values_list("pk", *attnames).order_by("pk"):
-                candidates.setdefault(tuple(key), []).append(pk)
-        if self.plan.natural_key:  # unique: each existing row matches one row of the file, at most
-            return [self._claim_once(candidates.get(key), line) for key, (_, _, line) in zip(keys, self._batch)]
-        return [self._take(candidates.get(key)) for key in keys]
-
-    def _claim_once(self, pks: list[int] | None, line: int) -> int | None:
-        """The row matching a natural key; a second row of the file with the same key is an
-        error (it would silently fold into the first, taking its children along)."""
-        if not pks:
-            return None
-        if not self._claims.take(pks[0]):
-            raise DuplicateRow(
-                f"Row at line {line} of {self.label} has the same {', '.join(self.plan.natural_key)} "
-                "as an earlier row of the file.",
-                line=line,
-                section=self.label,
-                field=", ".join(self.plan.natural_key),
-            )
-        return pks[0]
-
-    def _take(self, pks: list[int] | None) -> int | None:
-        """The first candidate no earlier row of this section has claimed."""
-        while pks:
-            pk = pks.pop(0)
-            if self._claims.take(pk):
-                return pk
-        return None
+        return self._matcher.match(keys, [line for _, _, line in self._batch])
 
     def _match_fields(self) -> list[str]:
         if self.plan.natural_key:
@@ -254,32 +221,6 @@ def _not_a_next_id(old: Any) -> str:
 
 def _invalid_value(label: str, line: int, name: str, problem: str) -> InvalidValue:
     return InvalidValue(f"Row at line {line} of {label}: field {name!r} {problem}.", line=line, section=label, field=name)
-
-
-class _Claims:
-    """Existing rows already matched by a row of this section: a bitmap in pages of
-    ``PAGE_IDS`` ids, allocated as claims land.
-
-    Dense claims cost one bit per id; sparse ones at most one page each. Memory follows the
-    claims this file makes, never the size of the id space (another shop's row with id 8e9
-    costs nothing here).
-    """
-
-    PAGE_IDS = 1024
-
-    def __init__(self) -> None:
-        self._pages: dict[int, bytearray] = {}
-
-    def take(self, pk: int) -> bool:
-        page, offset = divmod(pk, self.PAGE_IDS)
-        bits = self._pages.get(page)
-        if bits is None:
-            bits = self._pages[page] = bytearray(self.PAGE_IDS // 8)
-        byte, bit = divmod(offset, 8)
-        if bits[byte] >> bit & 1:
-            return False
-        bits[byte] |= 1 << bit
-        return True
 
 
 def _required(fp: FieldPlan) -> bool:
