@@ -353,3 +353,38 @@ def test_a_note_with_a_long_run_of_digits_restores_from_every_format(alfa, fmt):
     summary = tenant_restore(tenant=alfa, fileobj=io.BytesIO(data), replace=True)
     assert summary.sections["operaciones_inventario.notaorden"].created > 0
     assert NotaOrden.objects.filter(orden__tenant=alfa, texto="Serie " + "7" * 5_000).count() == 1
+
+
+# -- CPU: merge matching is linear in the file -------------------------------------------------------
+
+
+@pytest.mark.parametrize("copies", [600, 2400])
+def test_identical_detail_rows_cost_merge_work_linear_in_the_file(alfa, copies, settings):
+    """n identical detail rows (a few KB compressed) matched against n identical existing rows: the
+    rows the database hands the match back stay proportional to n (they grew as n², 5 minutes at 16k)."""
+    from django.db import connection as db
+
+    values = records(backup_bytes(alfa))
+    fields, rows = section_rows(values, "operaciones_inventario.detalleorden")
+    start = values.index(rows[0])
+    copied = [[n + 1 if name == "id" else v for name, v in zip(fields, rows[0])] for n in range(copies)]
+    values[start : start + len(rows)] = copied
+    data = craft(values)
+    assert tenant_restore(tenant=alfa, fileobj=io.BytesIO(data), replace=True).rows  # n identical rows exist now
+    settings.BACKUP_RESTORE = {"RESTORE_BATCH_SIZE": 200}
+
+    fetched = []
+
+    def count_rows(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and "operaciones_inventario_detalleorden" in sql:
+            counter = context["connection"].create_cursor()  # beneath the wrappers: not counted itself
+            counter.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)
+            fetched.append(counter.fetchone()[0])
+            counter.close()
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(count_rows):
+        summary = tenant_restore(tenant=alfa, fileobj=io.BytesIO(data), replace=False, dry_run=True)
+    assert summary.sections["operaciones_inventario.detalleorden"].matched == copies
+    # each batch of 200 gets back its 200 rows + 1 (and the section's first query its largest id)
+    assert sum(fetched) <= copies + 2 * len(fetched), (sum(fetched), len(fetched))
