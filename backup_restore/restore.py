@@ -5,7 +5,8 @@ writing (format, framing, counts, digest, which tenant it came from, sections an
 known); the second converts each row through the plan's allow-list of fields, remaps every
 foreign key through an old->new id map built from this file only, and inserts in batches
 (``writes/``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite, ``bulk_create`` otherwise).
-A reference to a row that is not in the file is an error, never a link to an existing row: that is what keeps a crafted file from reaching another tenant.
+A reference to a row that is not in the file is an error, never a link to an existing row:
+that is what keeps a crafted file from reaching another tenant.
 
 Any error rolls the whole transaction back; the audit entry is written after it ends.
 """
