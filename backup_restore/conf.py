@@ -67,8 +67,12 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_FETCH_SIZE": 2000,
     "EXPORT_CHUNK_BYTES": 128 * 1024,
     "ZSTD_LEVEL": 3,
-    # Restore: rows per bulk_create, and the limits that keep a hostile file from exhausting the host.
+    # Restore: rows per batch, and the limits that keep a hostile file from exhausting the host.
     "RESTORE_BATCH_SIZE": 2000,
+    # How a checked batch reaches its table: "fast" (COPY on PostgreSQL, executemany on SQLite,
+    # bulk_create for other databases and for models the fast path refuses, listed in
+    # backup_restore/writes/__init__.py) or "portable" (bulk_create always).
+    "RESTORE_WRITE_PATH": "fast",
     # ...or fewer: a batch is written once its rows reach this many bytes in the file, so a
     # batch of wide rows holds about this much, not RESTORE_BATCH_SIZE x MAX_LINE_BYTES.
     "RESTORE_BATCH_BYTES": 4 * MiB,

@@ -6,8 +6,9 @@ known, the ids of the rows of sections that are not restored); the second passes
 those sections over unparsed (``verified``: it reads the server's own copy that the first pass
 checked) and converts each other row through the plan's allow-list of fields, remaps every
 foreign key through an old->new id map built from this file only, and inserts in batches
-with ``bulk_create``. A reference to a row that is not in the file is an error, never a link
-to an existing row: that is what keeps a crafted file from reaching another tenant.
+(``writes/``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite, ``bulk_create`` otherwise).
+A reference to a row that is not in the file is an error, never a link to an existing row:
+that is what keeps a crafted file from reaching another tenant.
 
 Any error rolls the whole transaction back; the audit entry is written after it ends.
 """

@@ -1,4 +1,5 @@
-"""Loading one section of a backup: rows -> checked model instances -> batched ``bulk_create``."""
+"""Loading one section of a backup: rows -> checked values -> batches stored by the database's writer
+(``writes/``: COPY, executemany or ``bulk_create``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .matching import Matcher
 from .references import References
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan
 from .values import ValueProblem, value_converter
+from .writes import writer_for
 
 MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
 
@@ -70,6 +72,7 @@ class SectionLoader:
         self._batch_max_bytes = backup_settings.RESTORE_BATCH_BYTES
         self._matcher: Matcher | None = None
         self._max_before = self._max_pk() if merge else 0
+        self._writer = writer_for(self.model, using) if self.plan.restorable else None
 
     def _max_pk(self) -> int:
         """The tenant's largest id before this section: rows created by this restore get
@@ -143,12 +146,11 @@ class SectionLoader:
         if not self._batch:
             return
         existing = self._match() if self.merge else [None] * len(self._batch)
-        new = [self.model(*row) for (_, row, _), pk in zip(self._batch, existing) if pk is None]
-        self._insert(new)
-        created = iter(new)
+        new = [row for (_, row, _), pk in zip(self._batch, existing) if pk is None]
+        created = iter(self._insert(new) if new else ())
         for (old, _, line), pk in zip(self._batch, existing):
             if pk is None:
-                pk = next(created).pk
+                pk = next(created)
                 self.created += 1
                 for deferred in self.deferred:
                     deferred.keep(pk)
@@ -161,10 +163,10 @@ class SectionLoader:
         self._batch.clear()
         self._batch_bytes = 0
 
-    def _insert(self, new: list[models.Model]) -> None:
-        """``bulk_create`` the batch; a refusal names the section and the batch's lines."""
+    def _insert(self, new: list[list[Any]]) -> list[int]:
+        """Store the batch's new rows, answering their ids; a refusal names the section and the batch's lines."""
         try:
-            self.model._base_manager.using(self.using).bulk_create(new)
+            return self._writer.write(new)
         except (IntegrityError, DataError) as exc:
             first, last = self._batch[0][2], self._batch[-1][2]
             raise RejectedByDatabase(

@@ -172,8 +172,14 @@ def test_two_rows_with_the_same_natural_key_are_refused_by_the_database(shops):
     values = records(good)
     fields, rows = section_rows(values, "clientes_servicios.cliente")
     rows[2][fields.index("documento")] = rows[1][fields.index("documento")]
-    error = assert_refused(attempt(craft(values)), 400, "rejected_by_database", before=before, tenant=alfa)
+    crafted = craft(values)
+    error = assert_refused(attempt(crafted), 400, "rejected_by_database", before=before, tenant=alfa)
     assert "Nothing was changed" in error["message"]
+    # The batch's first line, and its range in the message: never line null.
+    header = next(i for i, line in enumerate(crafted.splitlines(), 1) if line.startswith(b'{"kind":"section","model":"clientes_servicios.cliente"'))
+    first, last = header + 1, header + len(rows)  # one batch: the whole section
+    assert error["section"] == "clientes_servicios.cliente" and error["line"] == first
+    assert f"between lines {first} and {last}" in error["message"]
 
 
 def test_duplicate_source_ids(shops):
@@ -342,7 +348,7 @@ def test_database_failure_in_a_late_batch_rolls_everything_back(shops, settings)
     inserts = []
 
     def fail_late(execute, sql, params, many, context):
-        if sql.startswith(f'INSERT INTO "{table}"'):
+        if sql.startswith((f'INSERT INTO "{table}"', f'COPY "{table}"')):  # bulk_create, executemany; COPY
             inserts.append(sql)
             if len(inserts) == 3:
                 raise OperationalError("could not extend file: No space left on device")
