@@ -67,6 +67,14 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_FETCH_SIZE": 2000,
     "EXPORT_CHUNK_BYTES": 128 * 1024,
     "ZSTD_LEVEL": 3,
+    # zstd worker threads: 0 compresses in the exporting thread; N > 0 hands compression to N
+    # threads (the file then differs in its bytes, not in its content, and verifies the same).
+    "ZSTD_THREADS": 0,
+    # How the export reads rows: "cursor" runs the compiled values_list query on a database
+    # cursor and converts only the columns whose driver value differs from the file's (see
+    # backup_restore/export_read.py); "orm" reads through values_list().iterator(). Both write
+    # the same bytes for the same data.
+    "EXPORT_READ_PATH": "cursor",
     # Restore: rows per batch, and the limits that keep a hostile file from exhausting the host.
     "RESTORE_BATCH_SIZE": 2000,
     # How a checked batch reaches its table: "fast" (COPY on PostgreSQL, executemany on SQLite,

@@ -1,8 +1,8 @@
 """Streaming export: a tenant's backup as byte chunks, in flat memory.
 
-Rows come from ``values_list(...).iterator()`` (server-side cursors on PostgreSQL) inside one
-read-only snapshot, are encoded and compressed by ``streaming.BackupWriter``, and leave as
-chunks. The generator owns its transaction: it is opened on the first chunk and closed in
+Rows come from the ``values_list(...)`` query run on a database cursor (server-side on
+PostgreSQL; see ``export_read``) inside one read-only snapshot, are encoded and compressed by
+``streaming.BackupWriter``, and leave as chunks. The generator owns its transaction: it is opened on the first chunk and closed in
 ``finally`` when the stream ends or the client goes away (``StreamingHttpResponse.close()``).
 """
 
@@ -24,6 +24,7 @@ from streaming import BackupError, BackupWriter, Container, header_record
 from .audit import audit_record
 from .conf import backup_settings, reader_limits
 from .export_links import OutsideLinks
+from .export_read import read_rows
 from .export_values import json_in_range, refuse, unreadable_value, value_checks
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan, get_plan, natural_key_index
 from .snapshot import read_snapshot
@@ -96,6 +97,7 @@ def _export(tenant, container: Container, stats: BackupStats, using: str) -> Ite
         container=container,
         chunk_size=backup_settings.EXPORT_CHUNK_BYTES,
         level=backup_settings.ZSTD_LEVEL,
+        threads=backup_settings.ZSTD_THREADS,
         limits=reader_limits(),  # write nothing the restore would refuse to read
     )
     links = OutsideLinks(tenant, plan, using)
@@ -152,7 +154,7 @@ def _rows(plan: ModelPlan, tenant, using: str, links: OutsideLinks) -> Iterator[
     and that error would break whatever the connection is doing then.
     """
     queryset = plan.rows_of(tenant).using(using).values_list(*(f.field.attname for f in plan.fields))
-    with closing(queryset.iterator(chunk_size=backup_settings.EXPORT_FETCH_SIZE)) as read:
+    with closing(read_rows(queryset, using)) as read:
         rows: Iterable[tuple] = read
         if checks := value_checks(plan, connections[using].vendor):
             rows = _checked(plan, rows, checks)

@@ -66,6 +66,7 @@ class BackupWriter:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         level: int = 3,
         limits: Limits = DEFAULT_LIMITS,
+        threads: int = 0,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
@@ -75,7 +76,7 @@ class BackupWriter:
         self._fits = min(limits.max_line_bytes, limits.max_line_items) + 1
         self.stats = WriterStats()
         self._chunk_size = chunk_size
-        self._sink = ZstdSink(chunk_size, level) if self.container is Container.NDJSON_ZST else PlainSink(chunk_size)
+        self._sink = ZstdSink(chunk_size, level, threads) if self.container is Container.NDJSON_ZST else PlainSink(chunk_size)
         self._hasher = hashlib.sha256()
         self._state = "new"
 
@@ -247,12 +248,18 @@ class PlainSink:
 
 
 class ZstdSink:
-    """One zstd frame with a content checksum, compressed as the data arrives, in chunks of ``chunk_size``."""
+    """One zstd frame with a content checksum, compressed as the data arrives, in chunks of ``chunk_size``.
 
-    def __init__(self, chunk_size: int, level: int) -> None:
+    ``threads`` > 0 compresses on that many worker threads while the caller goes on encoding;
+    the frame's bytes then differ from a single-threaded one's, its content does not.
+    """
+
+    def __init__(self, chunk_size: int, level: int, threads: int = 0) -> None:
         if level > MAX_LEVEL:
             raise ValueError(f"zstd level {level} is above {MAX_LEVEL}; readers would refuse its window size")
-        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True)
+        if threads < 0:
+            raise ValueError("threads must be 0 (compress in the caller's thread) or more")
+        compressor = zstandard.ZstdCompressor(level=level, write_checksum=True, threads=threads)
         self._chunker = compressor.chunker(chunk_size=chunk_size)
 
     def write(self, data: bytes) -> list[bytes]:
