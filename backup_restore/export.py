@@ -65,9 +65,38 @@ def tenant_backup_stream(
     """The tenant's backup as byte chunks; every attempt ends with an audit entry.
 
     A failure after the first chunk ends the stream without an ``end`` record, so the
-    partial file is detectably incomplete, and is re-raised for the server to log.
+    partial file is detectably incomplete, and is re-raised for the server to log. A stream
+    closed before its first chunk (the client left at once) is audited as ``incomplete`` too.
     """
     stats = stats or BackupStats(container=container)
+    return _AuditedChunks(_stream(tenant, container, user, ip, stats, using), tenant, user, ip, stats)
+
+
+class _AuditedChunks:
+    """The stream's generator, audited even if it is closed before it ever started: a
+    generator that never ran its first step runs no ``finally`` when closed."""
+
+    def __init__(self, chunks: Iterator[bytes], tenant, user, ip: str | None, stats: BackupStats) -> None:
+        self._chunks, self._started = chunks, False
+        self._audit = (tenant, user, ip, stats)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        self._started = True
+        return next(self._chunks)
+
+    def close(self) -> None:
+        self._chunks.close()
+        if not self._started:
+            self._started = True
+            tenant, user, ip, stats = self._audit
+            stats.outcome = "incomplete"
+            _audit(tenant, user, ip, stats)
+
+
+def _stream(tenant, container: str, user, ip: str | None, stats: BackupStats, using: str) -> Iterator[bytes]:
     try:
         # closing(): the snapshot transaction must end before the audit entry is written.
         with closing(_export(tenant, Container(container), stats, using)) as chunks:
@@ -161,7 +190,7 @@ def _rows(plan: ModelPlan, tenant, using: str, links: OutsideLinks) -> Iterator[
         rows = json_in_range(plan, rows)
         fixes = [(i, _fix(plan, f, tenant, using, links)) for i, f in enumerate(plan.fields) if f.kind in _LINKS]
         if fixes:
-            rows = _fixed(rows, fixes)
+            rows = _fixed(plan, rows, fixes)
         yield from links.recording(plan, rows)
 
 
@@ -182,12 +211,15 @@ def _referenced_keys(plan: ModelPlan, f: FieldPlan, tenant, using: str) -> dict:
     return {pk: list(key) for key, pk in natural_key_index(f.field.related_model, using, rows).items()}
 
 
-def _fixed(rows: Iterable[tuple], fixes: list[tuple[int, Callable[[Any], Any]]]) -> Iterator[list]:
+def _fixed(plan: ModelPlan, rows: Iterable[tuple], fixes: list[tuple[int, Callable[[Any], Any]]]) -> Iterator[list]:
     for row in rows:
         row = list(row)
         for i, fix in fixes:
             if row[i] is not None:
-                row[i] = fix(row[i])
+                try:
+                    row[i] = fix(row[i])
+                except ValueProblem as problem:
+                    raise refuse(plan, row, i, plan.fields[i].name, problem) from None
         yield row
 
 

@@ -26,6 +26,7 @@ from django.db import models
 from .conf import backup_settings
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan
 from .tenancy import tenant_users
+from .values import ValueProblem
 
 logger = logging.getLogger("backup_restore")
 
@@ -48,8 +49,9 @@ class OutsideLinks:
         """Value as read (a user id or a row id, never None) -> value written."""
         key = f"{section}.{fp.name}"
         if fp.kind is FieldKind.USER:
-            return self._kept(key, self._shop_users().get)
-        return self._kept(key, self._row_check(self._ids_of(self.plan.by_label[fp.target])))
+            return self._kept(key, self._shop_users().get, required=not fp.field.null)
+        lookup = self._row_check(self._ids_of(self.plan.by_label[fp.target]))
+        return self._kept(key, lookup, required=not fp.field.null)
 
     def recording(self, plan: ModelPlan, rows: Iterable[tuple]) -> Iterable[tuple]:
         """``rows``, noting their ids when another section points to this one."""
@@ -65,12 +67,19 @@ class OutsideLinks:
         for line in self.warnings():
             logger.warning("backup of %s: %s", self.tenant.slug, line)
 
-    def _kept(self, key: str, lookup: Callable[[Any], Any]) -> Fix:
+    def _kept(self, key: str, lookup: Callable[[Any], Any], *, required: bool) -> Fix:
+        """A link outside the shop is left empty and counted; where the field cannot be empty,
+        no backup could restore the row, so the export stops (``ValueProblem``)."""
         counter = self.left_empty
 
         def fix(value: Any) -> Any:
             found = lookup(value)
             if found is None:
+                if required:
+                    raise ValueProblem(
+                        "links to a row of another shop; the backup cannot carry that link, and the field "
+                        "cannot be left empty"
+                    )
                 counter[key] += 1
             return found
 

@@ -117,7 +117,14 @@ def tenant_restore(
 def _failure(exc: Exception, tenant) -> BackupError:
     """The error a restore answers for an exception that is not a ``BackupError``."""
     if isinstance(exc, (IntegrityError, DataError)):
-        return RejectedByDatabase(f"The database refused the restored data ({shorten(str(exc).strip(), 300)}). Nothing was changed.")
+        # The database's own words may name rows of other shops (a foreign key of theirs that
+        # points at a row this replace deletes): the log keeps them, the answer does not.
+        logger.warning("restore into %s refused by the database: %s", tenant.slug, shorten(str(exc).strip(), 500))
+        return RejectedByDatabase(
+            "The database refused the restored data: a row would be left pointing at a row that is "
+            "gone (other data, possibly outside this backup, still links to rows a replace deletes), "
+            "or a unique rule failed. Nothing was changed."
+        )
     if isinstance(exc, OperationalError) and is_busy(exc):
         return DatabaseBusy()
     logger.exception("restore into %s failed", tenant.slug)

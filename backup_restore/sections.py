@@ -249,7 +249,9 @@ def _remapper(id_map, fp: FieldPlan) -> Callable[[Any], Any]:
 class _Deferred:
     """A cycle-breaking FK of one section: inserted as NULL, set once every row exists.
 
-    Kept as three compact arrays (new id, source target id, line) rather than objects.
+    Kept as three compact arrays (new id, source target id, line) rather than objects. A row
+    that matched an existing one (merge) keeps its row but not the link, which must still point
+    into the file like any other: ``unchecked`` holds those (source target id, line) to check.
     """
 
     def __init__(self, loader: SectionLoader, fp: FieldPlan) -> None:
@@ -259,6 +261,7 @@ class _Deferred:
         self.new = array("q")
         self.old = array("q")
         self.lines = array("q")
+        self.unchecked = array("q")  # pairs: source target id, line
         self._pending: deque[tuple[int, int]] = deque()
 
     def read(self, values: list[Any], line: int) -> None:
@@ -280,7 +283,9 @@ class _Deferred:
             self.lines.append(line)
 
     def drop(self) -> None:
-        self._pending.popleft()
+        old, line = self._pending.popleft()
+        if old:
+            self.unchecked.extend((old, line))
 
     def apply(self, refs: References) -> None:
         """Set the field on every created row that has one, once all targets exist.
@@ -289,6 +294,8 @@ class _Deferred:
         a ``CASE`` expression with one branch per row, which costs far more.
         """
         target = refs.id_maps[self.fp.target]
+        for old, line in zip(self.unchecked[::2], self.unchecked[1::2]):
+            self._target(target, old, line)
         model, using = self.loader.model, self.loader.using
         connection = connections[using]
         quote = connection.ops.quote_name
@@ -303,9 +310,10 @@ class _Deferred:
 
     def _pairs(self, target, part: slice) -> Iterator[tuple[int, int]]:
         for new_pk, old, line in zip(self.new[part], self.old[part], self.lines[part]):
-            target_pk = target.get(old)
-            if target_pk is None:
-                raise self.loader._invalid(
-                    line, self.fp.name, f"points to {self.fp.target} #{old}, which is not in this backup"
-                )
-            yield target_pk, new_pk
+            yield self._target(target, old, line), new_pk
+
+    def _target(self, target, old: int, line: int) -> int:
+        target_pk = target.get(old)
+        if target_pk is None:
+            raise self.loader._invalid(line, self.fp.name, f"points to {self.fp.target} #{old}, which is not in this backup")
+        return target_pk

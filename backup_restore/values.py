@@ -13,7 +13,7 @@ them. A message quotes at most ``shorten()`` of the value.
 import ipaddress
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -172,10 +172,16 @@ _date_or_datetime = _parse(date, "date")
 _time = _parse(time, "time")
 
 
+_LARGEST_OFFSET = timedelta(hours=15, minutes=59, seconds=59)
+
+
 def _datetime(value: Any) -> datetime:
     moment = _parse_datetime(value)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueProblem(f"{shorten(value)} has no time zone offset; the moment it names is ambiguous")
+    offset = moment.utcoffset()
+    if abs(offset) > _LARGEST_OFFSET or offset.microseconds:
+        raise ValueProblem(f"{shorten(value)} has a time zone offset PostgreSQL cannot store (whole seconds, at most ±15:59:59)")
     try:
         moment.astimezone(UTC)
     except OverflowError:

@@ -119,10 +119,13 @@ class BackupView(BackupAPIView):
         )
 
     def head(self, request):
-        """The download's headers, without reading the database (a refused HEAD is audited as usual)."""
+        """The download's headers, without reading the database; audited like any attempt."""
         container = _container(request.query_params.get("format", Container.NDJSON_ZST))
-        filename = backup_filename(request_membership(request).tenant, container)
-        return attachment_head(request, filename=filename, content_type=container.content_type)
+        tenant = request_membership(request).tenant
+        request.audited = True
+        details = {"event": "backup", "outcome": "head", "format": str(container)}
+        audit_record(tenant=tenant, user=request.user, action="backup", ip=client_ip(request), details=details)
+        return attachment_head(request, filename=backup_filename(tenant, container), content_type=container.content_type)
 
 
 def _container(name: str) -> Container:

@@ -173,8 +173,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"bounded": {"()": "backup_restore.logs.Bounded"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "backup_restore": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "backup_restore": {
+            "handlers": ["console"],
+            "filters": ["bounded"],
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+        },
     },
 }

@@ -88,6 +88,9 @@ def test_a_huge_tenant_name_in_the_header_is_echoed_bounded(alfa, other_tenant):
     [
         ("creado", "9999-12-31T23:59:59-14:00", "outside the years 1 to 9999"),
         ("creado", "0001-01-01T00:00:00+05:00", "outside the years 1 to 9999"),
+        ("creado", "2020-01-01T00:00:00+16:00", "offset PostgreSQL cannot store"),
+        ("creado", "2020-01-01T00:00:00-23:00", "offset PostgreSQL cannot store"),
+        ("creado", "2020-01-01T00:00:00+15:59:59.500000", "offset PostgreSQL cannot store"),
         ("email", "not-an-email", "not valid here"),
         ("tipo", "zzz", "not one of the allowed choices"),
         ("nombre", "n" * 5000, "at most 150 fit"),
@@ -388,3 +391,80 @@ def test_identical_detail_rows_cost_merge_work_linear_in_the_file(alfa, copies, 
     assert summary.sections["operaciones_inventario.detalleorden"].matched == copies
     # each batch of 200 gets back its 200 rows + 1 (and the section's first query its largest id)
     assert sum(fetched) <= copies + 2 * len(fetched), (sum(fetched), len(fetched))
+
+
+@pytest.mark.parametrize("replace", ["true", "false"])
+def test_a_cycle_link_to_a_row_not_in_the_file_is_refused_in_both_modes(alfa, replace):
+    """An employee's boss who is not in the file: an error in replace mode, and in merge mode too,
+    even though the employee row itself matches an existing one."""
+    values = records(backup_bytes(alfa))
+    fields, rows = section_rows(values, "personal_admin.empleado")
+    rows[-1][fields.index("jefe")] = 1_000_000
+    before = database_checksum()
+    response = restore(craft(values), replace=replace)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_value", "jefe") and "not in this backup" in error["message"]
+    assert error["line"] == rows_line(values, rows[-1])
+    audit_entries(alfa, "restore").delete()
+    assert database_checksum() == before
+
+
+def test_a_required_link_to_another_shop_fails_that_shops_backup_and_leaks_nothing(alfa):
+    """Bad ERP data: beta's vehicle belongs to one of alfa's clients (the FK cannot be empty)."""
+    from backup_restore.errors import UnexportableValue
+    from erp.operaciones_inventario.models import Vehiculo
+
+    beta = seeded("beta", rows=300, seed=2)
+    theirs = Vehiculo.objects.filter(tenant=beta).first()
+    theirs.cliente = Cliente.objects.filter(tenant=alfa).first()
+    theirs.save()
+    with pytest.raises(UnexportableValue) as refused:
+        backup_bytes(beta)  # no file beta could not restore
+    assert refused.value.field == "cliente" and f"row id {theirs.pk}" in refused.value.message
+    assert "another shop" in refused.value.message
+    audit_entries(beta).delete()
+
+    data = backup_bytes(alfa)
+    before = database_checksum()
+    for dry_run in ("true", "false"):
+        response = restore(data, dry_run=dry_run)  # replace would delete the client beta's row points at
+        assert response.status_code == 400 and response.json()["error"]["code"] == "rejected_by_database"
+        assert str(theirs.pk) not in response.json()["error"]["message"]
+        assert "vehiculo" not in response.json()["error"]["message"]
+    audit_entries(alfa, "restore").delete()
+    assert database_checksum() == before
+
+
+def test_a_download_closed_before_its_first_byte_is_audited(alfa):
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    response = client_for("alfa_owner").get("/api/backup/")
+    assert response.status_code == 200
+    request_finished.disconnect(close_old_connections)  # as the test client does: keep the test's connection
+    try:
+        response.close()  # the client left before the stream started
+    finally:
+        request_finished.connect(close_old_connections)
+    (entry,) = audit_entries(alfa, "backup")
+    assert '"outcome":"incomplete"' in entry.descripcion and '"bytes":0' in entry.descripcion
+
+
+def test_log_lines_are_bounded(alfa, caplog):
+    import logging
+
+    from backup_restore.logs import MAX_LINE_CHARS, MAX_TRACEBACK_CHARS
+
+    caplog.set_level(logging.INFO, logger="backup_restore")
+    values = records(backup_bytes(alfa))
+    label = "z" * 3_000_000
+    restore(craft([values[0], {"kind": "section", "model": label, "fields": ["id"]}, {"kind": "section_end", "model": label}]))
+    logger = logging.getLogger("backup_restore")
+    try:
+        raise RuntimeError("x" * 100_000)
+    except RuntimeError:
+        logger.exception("a failure quoting %s", "y" * 100_000)
+    records_ = [r for r in caplog.records if r.name == "backup_restore"]
+    assert records_ and all(len(r.getMessage()) <= MAX_LINE_CHARS for r in records_)
+    assert all(len(r.exc_text or "") <= MAX_TRACEBACK_CHARS for r in records_)
