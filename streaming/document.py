@@ -42,6 +42,7 @@ from .errors import (
     too_many_values,
 )
 from .limits import KiB, Limits, line_items
+from .textscan import TextScreen
 
 FEED_SIZE = 64 * KiB
 _HASH_BATCH = 256 * KiB
@@ -144,6 +145,8 @@ class DocumentRecords:
         self._builder = _RecordBuilder(limits.max_depth)
         self._events = ijson.sendable_list()
         self._open_events = 0
+        self._marked = 0  # number of the first record found invalid by ``TextScreen``, once seen
+        self._marked_error: Any = not_json
         # A record within max_line_items creates at most 3 events per counted byte, plus one.
         self._max_events = 3 * limits.max_line_items + 1 + _EVENT_SLACK
 
@@ -160,31 +163,67 @@ class DocumentRecords:
     def __iter__(self) -> Iterator[tuple[int, Any, int]]:
         parser = ijson.basic_parse_coro(self._events)
         scanner = NumberScanner(safe_digit_limit(self._limits.max_number_digits))
-        for piece in self._pieces():
-            run = scanner.find(piece)
-            if run >= 0:
-                if run:  # sending b"" would tell ijson the input ended
-                    yield from self._step(parser.send, piece[:run])
-                raise number_too_long(self._builder.current)
-            yield from self._step(parser.send, piece)
+        screen = TextScreen()
+        for data in self._pieces():
+            piece, bad_utf8, bad_escape = screen.cut(data)
+            if piece:
+                yield from self._feed(parser.send, piece, scanner.find(piece), bad_utf8, bad_escape)
+        if rest := screen.rest():  # a cut-off character or escape: the parser reports how it ends
+            yield from self._step(parser.send, rest)
         yield from self._step(parser.close)
 
+    def _feed(self, send: Any, piece: bytes, number: int, bad_utf8: int, bad_escape: int) -> Iterator[Any]:
+        """Feed ``piece`` up to its first over-long number, and refuse that number.
+
+        Invalid UTF-8 and lone surrogate escapes only mark their record: ijson is fed on (it reads them
+        as ``?`` or fails), because orjson refuses a line for an over-long number anywhere in it first,
+        then for invalid UTF-8 anywhere in it, then for invalid JSON.  The marked record is refused with
+        its mark's code once it is complete, or when the parser fails inside it.
+        """
+        end = number if number >= 0 else len(piece)
+        start = 0
+        for offset, error in sorted((mark for mark in ((bad_utf8, not_utf8), (bad_escape, not_json)) if mark[0] >= 0)):
+            if offset >= end:
+                break
+            if offset > start:  # sending b"" would tell ijson the input ended
+                yield from self._step(send, piece[start:offset])
+                start = offset
+            self._mark(error)
+        if end > start:
+            yield from self._step(send, piece[start:end])
+        if end == number:
+            raise number_too_long(self._builder.current)
+
+    def _mark(self, error: Any) -> None:
+        """Note the first record found invalid; invalid UTF-8 outranks invalid JSON in the same record."""
+        line = self._builder.current
+        if not self._marked:
+            self._marked, self._marked_error = line, error
+        elif line == self._marked and error is not_utf8:
+            self._marked_error = error
+
     def _step(self, step: Any, *args: bytes) -> Iterator[tuple[int, Any, int]]:
-        """Run one parser step and hand out the records it completed."""
+        """Run one parser step and hand out the records it completed, then report its failure if any."""
         events, builder = self._events, self._builder
+        failure = None
         try:
             step(*args)
-        except (ijson.JSONError, InvalidOperation) as exc:
-            builder.feed(events)
-            raise _parse_error(exc, builder.current) from None
+        except (ijson.JSONError, InvalidOperation, UnicodeDecodeError) as exc:
+            failure = exc
         records = builder.feed(events)
-        self._count_events(len(events), bool(records))
+        if failure is None:
+            self._count_events(len(events), bool(records))
         del events[:]
         first = builder.completed - len(records) + 1
         for number, record in enumerate(records, first):
-            line = self._canonical(record, number)
+            line = self._canonical(record, number)  # its limits and numbers come first, as in NDJSON
+            if number == self._marked:
+                raise self._marked_error(number)
             yield number, record, len(line)
             self._hash(line)
+        if failure is not None:
+            line = builder.current
+            raise _parse_error(failure, line, self._marked_error if line == self._marked else not_json) from None
 
     def _count_events(self, count: int, completed: bool) -> None:
         """Refuse a record whose parser events alone show it holds more than ``max_line_items`` values."""
@@ -244,17 +283,25 @@ class DocumentRecords:
             self._pending.clear()
 
 
-def _parse_error(exc: Exception, line: int) -> BackupFormatError:
+def not_utf8(line: int) -> BackupFormatError:
+    return BackupFormatError(ErrorCode.INVALID_UTF8, f"Line {line} is not valid UTF-8 text.", line=line)
+
+
+def not_json(line: int) -> BackupFormatError:
+    return BackupFormatError(ErrorCode.INVALID_JSON, f"Line {line} is not valid JSON.", line=line)
+
+
+def _parse_error(exc: Exception, line: int, invalid: Any) -> BackupFormatError:
+    """The error for a parser failure in record ``line``: cut off, an over-long number, or ``invalid``
+    (``not_json``, or ``not_utf8`` when ``TextScreen`` found invalid UTF-8 in that record).  ijson's own
+    UTF-8 errors and its ``UnicodeDecodeError`` (a lone low surrogate escape) mean a marked record."""
     if isinstance(exc, InvalidOperation):
         return number_too_long(line)
-    detail = str(exc)
-    if "premature EOF" in detail:
+    if "premature EOF" in str(exc):
         return BackupFormatError(
             ErrorCode.TRUNCATED,
             f"The backup is incomplete: the JSON document stops inside record {line}. "
             "It was probably cut off while downloading; download it again.",
             line=line,
         )
-    if "UTF8" in detail:
-        return BackupFormatError(ErrorCode.INVALID_UTF8, f"Line {line} is not valid UTF-8 text.", line=line)
-    return BackupFormatError(ErrorCode.INVALID_JSON, f"Line {line} is not valid JSON.", line=line)
+    return invalid(line)
