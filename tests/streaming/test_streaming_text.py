@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from streaming import BackupError, ErrorCode, Limits, Row, iter_records, verify
 from streaming.textscan import TextScreen
-from tests.streaming.samples import as_document, build_backup, fails
+from tests.streaming.samples import build_backup, fails
 from tests.streaming.test_streaming_hostile import document_with_row, ndjson_with_row
 
 
