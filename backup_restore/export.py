@@ -25,7 +25,7 @@ from .audit import audit_record
 from .conf import backup_settings, reader_limits
 from .export_links import OutsideLinks
 from .export_read import read_rows
-from .export_values import json_in_range, refuse, unreadable_value, value_checks
+from .export_values import json_fixes, refuse, unreadable_value, value_checks
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan, get_plan, natural_key_index
 from .snapshot import read_snapshot
 from .values import ValueProblem
@@ -187,8 +187,8 @@ def _rows(plan: ModelPlan, tenant, using: str, links: OutsideLinks) -> Iterator[
         rows: Iterable[tuple] = read
         if checks := value_checks(plan, connections[using].vendor):
             rows = _checked(plan, rows, checks)
-        rows = json_in_range(plan, rows)
-        fixes = [(i, _fix(plan, f, tenant, using, links)) for i, f in enumerate(plan.fields) if f.kind in _LINKS]
+        fixes = json_fixes(plan)
+        fixes += [(i, _fix(plan, f, tenant, using, links)) for i, f in enumerate(plan.fields) if f.kind in _LINKS]
         if fixes:
             rows = _fixed(plan, rows, fixes)
         yield from links.recording(plan, rows)
@@ -212,6 +212,7 @@ def _referenced_keys(plan: ModelPlan, f: FieldPlan, tenant, using: str) -> dict:
 
 
 def _fixed(plan: ModelPlan, rows: Iterable[tuple], fixes: list[tuple[int, Callable[[Any], Any]]]) -> Iterator[list]:
+    """The rows with each non-null value of ``fixes``' columns replaced by what the file carries."""
     for row in rows:
         row = list(row)
         for i, fix in fixes:

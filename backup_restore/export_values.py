@@ -14,7 +14,7 @@ year 9999 in UTC (``DataError``), a SQLite number too large for its decimal fiel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -153,23 +153,12 @@ def _outside(plan: ModelPlan, field: models.Field, limits: tuple, tenant, using:
 _INT64 = (-(2**63), 2**64 - 1)  # the whole numbers a backup carries (orjson and every reader)
 
 
-def json_in_range(plan: ModelPlan, rows: Iterable[tuple]) -> Iterator[tuple]:
-    """The rows with JSON values a backup can carry: PostgreSQL's ``jsonb`` hands a float such
-    as 1.8e19 back as the whole number 18446744073709552000, which is written as the float it
-    was; a whole number beyond 64 bits that no float holds exactly is refused, naming the row."""
-    columns = [(i, f.name) for i, f in enumerate(plan.fields) if isinstance(f.field, models.JSONField)]
-    if not columns:
-        yield from rows
-        return
-    for row in rows:
-        for column, name in columns:
-            try:
-                value = _carried(row[column])
-            except ValueProblem as problem:
-                raise refuse(plan, row, column, name, problem) from None
-            if value is not row[column]:
-                row = (*row[:column], value, *row[column + 1 :])
-        yield row
+def json_fixes(plan: ModelPlan) -> list[tuple[int, Callable[[Any], Any]]]:
+    """``(column, fix)`` for the JSON fields of ``plan``, for the export's one pass of fixes: a
+    float that PostgreSQL's ``jsonb`` hands back as a whole number (1.8e19 as
+    18446744073709552000) is written as the float it was; a whole number beyond 64 bits that no
+    float holds exactly raises ``ValueProblem``, which the export turns into a refusal naming the row."""
+    return [(i, _carried) for i, f in enumerate(plan.fields) if isinstance(f.field, models.JSONField)]
 
 
 def _carried(value: Any) -> Any:
