@@ -3,7 +3,7 @@
 One class per code, as DRF's ``exceptions.py`` does it: each carries its stable machine
 ``code`` and a ``default_message``, and is raised with a message that says what to do and,
 where known, the ``line``, ``section`` and ``field`` of the file. Services know no HTTP:
-the API layer (``backup_restore.http.http_status``) maps classes to statuses.
+the API layer (``backup_restore.api.http.http_status``) maps classes to statuses.
 
 The tree::
 
@@ -34,7 +34,7 @@ The tree::
         └── Unavailable              the server cannot serve now; try again (both endpoints)
             └── DatabaseBusy           database_busy         SQLite's single writer is taken
 
-Which endpoint raises what is read off this tree (``backup_restore.schema``): classes under
+Which endpoint raises what is read off this tree (``backup_restore.api.schema``): classes under
 ``ExportError`` belong to the download, those under ``Unavailable`` to both, everything else
 to the restore.
 """

@@ -139,7 +139,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-# OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ (backup_restore/schema.py describes the API).
+# OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ (backup_restore/api/schema.py describes the API).
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taller ERP: tenant backup & restore API",
     "DESCRIPTION": (

@@ -285,7 +285,7 @@ def test_head_answers_the_headers_without_running_the_export(two_shops):
 
 
 def test_attachment_head_has_the_download_headers_and_no_body(rf):
-    from backup_restore.http import attachment_head, attachment_stream
+    from backup_restore.api.http import attachment_head, attachment_stream
 
     request = rf.head("/api/backup/")
     head = attachment_head(request, filename="b.ndjson", content_type="application/x-ndjson")

@@ -21,8 +21,8 @@ from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
 from backup_restore import errors as error_module
-from backup_restore.http import http_status
-from backup_restore.schema import AUTH_CODES, PARSE_CODES, THROTTLE_CODES
+from backup_restore.api.http import http_status
+from backup_restore.api.schema import AUTH_CODES, PARSE_CODES, THROTTLE_CODES
 from streaming import ErrorCode, encode_line
 from tests.conftest import PASSWORD, client_for
 

@@ -11,9 +11,9 @@ from rest_framework.views import APIView, exception_handler
 from streaming import Container
 from streaming.errors import shorten
 
-from .conf import backup_settings
-from .audit import audit_record
-from .errors import (
+from ..conf import backup_settings
+from ..audit import audit_record
+from ..errors import (
     BackupError,
     InvalidContentLength,
     InvalidFlag,
@@ -23,10 +23,10 @@ from .errors import (
     UnknownFormat,
     UploadTooLarge,
 )
-from .export import backup_filename, tenant_backup_stream
+from ..export import backup_filename, tenant_backup_stream
 from .http import IgnoreAcceptHeader, attachment_head, attachment_stream, client_ip, http_status
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
-from .restore import tenant_restore
+from ..restore import tenant_restore
 from .schema import backup_schema, restore_schema
 from .serializers import RestoreUploadSerializer
 

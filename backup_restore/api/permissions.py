@@ -3,8 +3,8 @@
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
-from .conf import backup_settings
-from .tenancy import Membership, membership_for
+from ..conf import backup_settings
+from ..tenancy import Membership, membership_for
 
 
 def request_membership(request) -> Membership | None:

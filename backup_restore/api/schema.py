@@ -25,7 +25,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from streaming import Container, ErrorCode
 from streaming.errors import BackupFormatError
 
-from .errors import ExportError, StreamFailure, Unavailable, leaf_errors
+from ..errors import ExportError, StreamFailure, Unavailable, leaf_errors
 from .http import http_status
 from .serializers import RestoreUploadSerializer
 

@@ -9,7 +9,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 from streaming import ErrorCode
 
-from .errors import (
+from ..errors import (
     BackupError,
     BackupFormatError,
     LengthRequired,
