@@ -31,12 +31,26 @@ The tree::
         ├── WrongTenant                wrong_tenant          a backup of another shop
         ├── RestoreInProgress          restore_in_progress   another restore of the shop runs
         ├── RestoreFailed              restore_failed        server-side failure; nothing changed
-        └── Unavailable              the server cannot serve now; try again (both endpoints)
-            └── DatabaseBusy           database_busy         SQLite's single writer is taken
+        ├── Unavailable              the server cannot serve now; try again (both endpoints)
+        │   └── DatabaseBusy           database_busy         SQLite's single writer is taken
+        └── JobError                 the job API (backup_restore/jobs)
+            ├── JobNotFound            not_found             no such job or archive in the user's shop
+            ├── JobFinished            job_finished          cancel of a job that has ended
+            ├── JobActive              job_active            delete of a job that has not ended
+            ├── ArchiveNotReady        archive_not_ready     a link to an archive that did not succeed
+            ├── MissingSource          missing_source        a restore job with no file and no archive
+            ├── InvalidSchedule        invalid_schedule      a schedule setting out of range
+            ├── LinkInvalid            link_invalid          a download link tampered with, or for another archive
+            ├── LinkExpired            link_expired          a download link past its time
+            ├── RangeNotSatisfiable    range_not_satisfiable a Range beyond the end of the file
+            ├── Cancelled              cancelled             the job was cancelled; nothing changed
+            ├── WorkerLost             worker_lost           the process running the job died
+            ├── ArchiveCorrupt         archive_corrupt       a stored archive does not match its digest
+            └── StorageFailed          storage_failed        the archive storage refused a read or write
 
 Which endpoint raises what is read off this tree (``backup_restore.api.schema``): classes under
 ``ExportError`` belong to the download, those under ``Unavailable`` to both, everything else
-to the restore.
+to the restore; those under ``JobError`` to the job API.
 """
 
 from __future__ import annotations
@@ -54,6 +68,20 @@ __all__ = [
     "InvalidContentLength",
     "InvalidFlag",
     "InvalidValue",
+    "ArchiveCorrupt",
+    "ArchiveNotReady",
+    "Cancelled",
+    "InvalidSchedule",
+    "JobActive",
+    "JobError",
+    "JobFinished",
+    "JobNotFound",
+    "LinkExpired",
+    "LinkInvalid",
+    "MissingSource",
+    "RangeNotSatisfiable",
+    "StorageFailed",
+    "WorkerLost",
     "LengthRequired",
     "MissingField",
     "MissingFile",
@@ -208,6 +236,75 @@ class DatabaseBusy(Unavailable):
         "The database is busy with another long write (a restore of another shop?): the embedded "
         "SQLite database lets one write happen at a time. Nothing was changed; try again in a minute."
     )
+
+
+class JobError(ServiceError):
+    """Raised by the job API and the workers (``backup_restore.jobs``)."""
+
+
+class JobNotFound(JobError):
+    code = "not_found"
+    default_message = "There is no such backup or job in your shop."
+
+
+class JobFinished(JobError):
+    code = "job_finished"
+    default_message = "The job has already ended; there is nothing to cancel."
+
+
+class JobActive(JobError):
+    code = "job_active"
+    default_message = "The job has not ended yet; cancel it or wait for it to end first."
+
+
+class ArchiveNotReady(JobError):
+    code = "archive_not_ready"
+    default_message = "This backup is not ready: only a backup that finished successfully can be downloaded or restored."
+
+
+class MissingSource(JobError):
+    code = "missing_source"
+    default_message = 'Send a backup file (multipart "backup_file") or the id of a stored backup ("backup").'
+
+
+class InvalidSchedule(JobError):
+    code = "invalid_schedule"
+    default_message = "The schedule has a value out of range."
+
+
+class LinkInvalid(JobError):
+    code = "link_invalid"
+    default_message = "This download link is not valid. Ask for a new link."
+
+
+class LinkExpired(JobError):
+    code = "link_expired"
+    default_message = "This download link has expired. Ask for a new link."
+
+
+class RangeNotSatisfiable(JobError):
+    code = "range_not_satisfiable"
+    default_message = "The requested byte range lies beyond the end of the file."
+
+
+class Cancelled(JobError):
+    code = "cancelled"
+    default_message = "The job was cancelled; nothing was changed."
+
+
+class WorkerLost(JobError):
+    code = "worker_lost"
+    default_message = "The process running this job stopped before it ended; nothing was changed. Start it again."
+
+
+class ArchiveCorrupt(JobError):
+    code = "archive_corrupt"
+    default_message = "The stored backup does not match the digest recorded when it was made; it was not used."
+
+
+class StorageFailed(JobError):
+    code = "storage_failed"
+    default_message = "The backup storage could not be reached; nothing was stored. Try again later."
 
 
 def leaf_errors(base: type[ServiceError] = ServiceError) -> list[type[ServiceError]]:

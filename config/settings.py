@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "erp.servicios_IA",
     "erp.demo",
     "backup_restore",
+    "backup_restore.jobs",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,50 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
     }
+
+
+def _jobs_database(default: dict) -> dict:
+    """The ``jobs`` database: the job rows and the task queue, which must stay writable while a
+    restore holds the shop database's write lock (see backup_restore/jobs/router.py).
+
+    ``JOBS_DATABASE_URL`` names it. By default it is, on SQLite, a second file beside the first
+    (``db.sqlite3`` -> ``db-jobs.sqlite3``); on any other database, the same database reached
+    through a connection of its own, outside every restore's transaction.
+    """
+    if url := os.environ.get("JOBS_DATABASE_URL"):
+        jobs = dj_database_url.parse(url, conn_max_age=default.get("CONN_MAX_AGE", 0))
+    elif default["ENGINE"] == "django.db.backends.sqlite3":
+        main = Path(default["NAME"])
+        jobs = dict(default, NAME=str(main.with_name(f"{main.stem}-jobs{main.suffix}")))
+    else:
+        jobs = dict(default)
+    if jobs["ENGINE"] == "django.db.backends.sqlite3":
+        jobs["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    return jobs
+
+
+DATABASES["jobs"] = _jobs_database(DATABASES["default"])
+DATABASE_ROUTERS = ["backup_restore.jobs.router.JobsRouter"]
+
+# Background jobs (backups and restores as jobs): Django's task framework on the database
+# backend of django-tasks-db; `manage.py db_worker` runs them, on any number of machines.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Stored archives: private files, never served as media. BACKUPS_S3_BUCKET switches them to
+# S3 (django-storages); the AWS_* variables of django-storages configure it.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("BACKUPS_ROOT") or str(BASE_DIR / "var" / "backups"),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

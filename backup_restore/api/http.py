@@ -10,7 +10,15 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from streaming import ErrorCode
 
 from ..errors import (
+    ArchiveNotReady,
     BackupError,
+    JobActive,
+    JobFinished,
+    JobNotFound,
+    LinkExpired,
+    LinkInvalid,
+    RangeNotSatisfiable,
+    StorageFailed,
     BackupFormatError,
     LengthRequired,
     RestoreFailed,
@@ -29,6 +37,14 @@ _STATUS_BY_CLASS: dict[type[BackupError], int] = {
     RestoreInProgress: 409,
     RestoreFailed: 500,
     Unavailable: 503,
+    JobNotFound: 404,
+    JobFinished: 409,
+    JobActive: 409,
+    ArchiveNotReady: 409,
+    LinkInvalid: 403,
+    LinkExpired: 403,
+    RangeNotSatisfiable: 416,
+    StorageFailed: 503,
 }
 _STATUS_BY_FORMAT_CODE = {ErrorCode.TOO_LARGE: 413, ErrorCode.NOT_A_BACKUP: 415}
 
