@@ -24,6 +24,7 @@ venv: $(VENV)/.installed
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --database jobs --noinput
 
 demo: migrate
 	@if $(PY) manage.py shell -c "import sys; from erp.personal_admin.models import Tenant; sys.exit(not Tenant.objects.filter(slug='demo').exists())"; then \
@@ -32,8 +33,11 @@ demo: migrate
 		$(PY) manage.py seed_tenant demo --rows $(DEMO_ROWS) --password demo1234; \
 	fi
 
+# The web server and one job worker (backups and restores as jobs); Ctrl-C stops both.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (token: POST /api/auth/token/ with demo_owner / demo1234)"
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=1 $(PY) manage.py db_worker --interval 1 & \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # `make test`: everything but the tests marked slow (the 1 GiB upload, memory at scale, the

@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
         "contenttypes": "framework catalog, referenced by natural key",
         "sessions": "login sessions are secrets and expire",
         "backup_restore": "the backup machinery's own bookkeeping",
+        "backup_jobs": "the backup machinery's jobs and archives (in the jobs database)",
+        "django_tasks_database": "the task queue (django-tasks-db)",
     },
     # Single models left out, label -> reason.
     "EXCLUDED_MODELS": {},
@@ -96,6 +98,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LINE_BYTES": _READER.max_line_bytes,
     "MAX_LINE_ITEMS": _READER.max_line_items,
     "MAX_JSON_DEPTH": _READER.max_depth,
+    # Rows between two progress reports of a restore (a job's progress, a command's bar).
+    "PROGRESS_ROWS": 10_000,
+    # Jobs: how long a signed download link lives; how long a running job may go without a
+    # heartbeat (its runner writes one every JOB_HEARTBEAT_SECONDS) before it counts as lost.
+    "DOWNLOAD_LINK_SECONDS": 15 * 60,
+    "JOB_HEARTBEAT_SECONDS": 15,
+    "JOB_STALE_SECONDS": 120,
     # SQLite only: folder of the per-tenant restore lock files (default: <MEDIA_ROOT>/../locks).
     "LOCK_DIR": None,
 }

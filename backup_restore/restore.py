@@ -37,7 +37,7 @@ from streaming import Header, Row, Section, SectionEnd, iter_records
 from streaming.errors import shorten
 
 from .audit import audit_record
-from .conf import reader_limits
+from .conf import backup_settings, reader_limits
 from .errors import BackupError, DatabaseBusy, RejectedByDatabase, RestoreFailed, WrongTenant
 from .locks import claim_writer, is_busy, tenant_restore_lock
 from .references import References
@@ -46,8 +46,7 @@ from .sections import IdOrder, SectionLoader
 
 logger = logging.getLogger("backup_restore")
 
-PROGRESS_EVERY = 10_000  # rows between two progress reports
-Progress = Callable[[str, int], None]  # (phase: "checking" | "restoring", rows so far)
+Progress = Callable[..., None]  # (phase: "checking" | "restoring", rows so far, total=None)
 
 
 @dataclass
@@ -87,7 +86,8 @@ def tenant_restore(
     ``replace`` deletes the tenant's restorable data first (never the audit log, never
     users); otherwise rows matching an existing one by natural key are reused (merge).
     ``dry_run`` does all the work and rolls it back. ``progress(phase, rows)`` is called every
-    few thousand rows of the checking pass and of the restoring pass.
+    ``PROGRESS_ROWS`` rows of the checking pass and of the restoring pass, and with the
+    file's row count as ``total`` when the restoring pass starts.
     """
     summary = RestoreSummary(mode="replace" if replace else "merge", dry_run=dry_run)
     started = time.monotonic()
@@ -96,7 +96,9 @@ def tenant_restore(
     try:
         with transaction.atomic(using=using), tenant_restore_lock(tenant, using):
             plan = get_plan()
-            present = _preflight(fileobj, tenant, plan, allow_other_tenant, progress)
+            present, rows = _preflight(fileobj, tenant, plan, allow_other_tenant, progress)
+            if progress:
+                progress("restoring", 0, total=rows)
             fileobj.seek(0)
             _Restore(tenant, plan, summary, replace=replace, using=using, progress=progress, present=present).run(
                 iter_records(fileobj, limits=reader_limits(), skip=_not_restored(plan), verified=True)
@@ -131,9 +133,12 @@ def _failure(exc: Exception, tenant) -> BackupError:
     return RestoreFailed(f"The restore failed ({type(exc).__name__}) and was rolled back; nothing was changed.")
 
 
-def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool, progress) -> set[str]:
+def _preflight(
+    fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: bool, progress
+) -> tuple[set[str], int]:
     """Read the whole file once, writing nothing: every format problem surfaces here.
-    Returns the models the file has a section for."""
+    Returns the models the file has a section for, and its number of rows."""
+    every = backup_settings.PROGRESS_ROWS
     rows = 0
     present = set()
     skipped = _not_restored(plan)
@@ -143,7 +148,7 @@ def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: 
             rows += 1
             if ids:
                 ids.check(event.values, event.line)
-            if progress and not rows % PROGRESS_EVERY:
+            if progress and not rows % every:
                 progress("checking", rows)
         elif type(event) is Section:
             SectionLoader.check_fields(plan, event)
@@ -151,7 +156,7 @@ def _preflight(fileobj: BinaryIO, tenant, plan: BackupPlan, allow_other_tenant: 
             ids = IdOrder(plan, event) if skipped(event) else None
         elif type(event) is Header:
             _check_origin(event, tenant, allow_other_tenant)
-    return present
+    return present, rows
 
 
 def _not_restored(plan: BackupPlan) -> Callable[[Section], bool]:
@@ -187,6 +192,7 @@ class _Restore:
         self.replace = replace
         self.using = using
         self.progress = progress
+        self.every = backup_settings.PROGRESS_ROWS
         self.references = References(tenant, plan, using)
         self.touched: list[ModelPlan] = []
 
@@ -200,7 +206,7 @@ class _Restore:
             kind = type(event)
             if kind is Row:
                 loader.add(event.values, event.line, event.size)
-                if self.progress and not loader.rows % PROGRESS_EVERY:
+                if self.progress and not loader.rows % self.every:
                     self.progress("restoring", self.summary.rows + loader.rows)
             elif kind is Section:
                 loader = SectionLoader(self.plan, event, self.references, merge=not self.replace, using=self.using)

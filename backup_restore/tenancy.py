@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.module_loading import import_string
 
@@ -65,3 +66,15 @@ def audit_entry(*, tenant, user, action: str, details: str, ip: str | None) -> m
             names["ip"]: ip,
         }
     )
+
+
+def tenant_by_pk(pk: int):
+    """The shop with primary key ``pk``, or None."""
+    return tenant_model()._default_manager.filter(pk=pk).first()
+
+
+def user_by_pk(pk: int | None):
+    """The user account with primary key ``pk``, or None."""
+    if pk is None:
+        return None
+    return get_user_model()._default_manager.filter(pk=pk).first()

@@ -134,6 +134,8 @@ def _jobs_database(default: dict) -> dict:
 
 
 DATABASES["jobs"] = _jobs_database(DATABASES["default"])
+# One database reached through two aliases: everything is migrated once, through either.
+JOBS_DATABASE_SHARED = all(DATABASES["jobs"].get(k) == DATABASES["default"].get(k) for k in ("ENGINE", "NAME", "HOST", "PORT"))
 DATABASE_ROUTERS = ["backup_restore.jobs.router.JobsRouter"]
 
 # Background jobs (backups and restores as jobs): Django's task framework on the database

@@ -25,7 +25,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from streaming import Container, ErrorCode
 from streaming.errors import BackupFormatError
 
-from ..errors import ExportError, StreamFailure, Unavailable, leaf_errors
+from ..errors import ExportError, JobError, StreamFailure, Unavailable, leaf_errors
 from .http import http_status
 from .serializers import RestoreUploadSerializer
 
@@ -60,7 +60,7 @@ def _service_codes(*, export: bool) -> dict[int, set[str]]:
     """Codes of the service errors of one endpoint, read off the error tree (``errors.py``)."""
     codes: dict[int, set[str]] = {}
     for cls in leaf_errors():
-        if issubclass(cls, StreamFailure):  # never an HTTP answer
+        if issubclass(cls, (StreamFailure, JobError)):  # never an answer of these two endpoints
             continue
         if issubclass(cls, ExportError) == export or issubclass(cls, Unavailable):
             codes.setdefault(http_status(cls()), set()).add(cls.code)

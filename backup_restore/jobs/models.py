@@ -75,6 +75,15 @@ class BackupJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["tenant_id", "kind", "state"], name="backup_job_tenant_kind_state")]
+        constraints = [
+            # One active job of each kind per shop, whoever races: a double-click gets the job
+            # already running, a second restore is refused (services.py).
+            models.UniqueConstraint(
+                fields=["tenant_id", "kind"],
+                condition=models.Q(state__in=["queued", "running", "cancel_requested"]),
+                name="one_active_job_per_shop_and_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} of shop {self.tenant_id} ({self.state})"

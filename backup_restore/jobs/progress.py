@@ -1,6 +1,6 @@
 """A running job's progress and heartbeat, written outside the work's own transaction.
 
-Every write goes to the ``jobs`` database through its own connection (``router.py``), so it
+Every write goes through the ``jobs`` alias, a connection of its own (``router.py``), so it
 commits at once and is readable while a restore's transaction is still open. The same call
 reads back whether somebody asked to cancel: the work then raises ``Cancelled``, which rolls
 a restore back.
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ..errors import Cancelled
 from .models import BackupJob
+from .router import progress_db
 
 WRITE_EVERY = 0.5  # seconds: at most two progress writes a second, whatever the row rate
 
@@ -44,7 +45,8 @@ class JobProgress:
 
     def save(self, **fields) -> None:
         """Write ``fields`` to the job; raise ``Cancelled`` if a cancel was asked for."""
-        BackupJob.objects.filter(pk=self.job_id).update(**fields)
-        state = BackupJob.objects.filter(pk=self.job_id).values_list("state", flat=True).first()
+        jobs = BackupJob.objects.using(progress_db()).filter(pk=self.job_id)
+        jobs.update(**fields)
+        state = jobs.values_list("state", flat=True).first()
         if state in (BackupJob.State.CANCEL_REQUESTED, BackupJob.State.CANCELLED, None):
             raise Cancelled()

@@ -74,6 +74,11 @@ def archive_exists(name: str) -> bool:
     return bool(name) and backups_storage().exists(name)
 
 
+def archive_open(name: str) -> BinaryIO:
+    """The stored archive, read forward in chunks, never loaded whole."""
+    return backups_storage().open(name, "rb")
+
+
 def archive_chunks(name: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
     """The bytes ``start..end`` (inclusive; ``end=None``: to the end) of a stored archive."""
     with backups_storage().open(name, "rb") as f:

@@ -204,8 +204,9 @@ def environment(root: Path, db: E2EDatabase) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str]) -> None:
-    result = manage(env, "migrate", "--noinput", "-v0", timeout=180)
-    assert result.returncode == 0, result.stderr
+    for database in ("default", "jobs"):
+        result = manage(env, "migrate", "--noinput", "-v0", "--database", database, timeout=180)
+        assert result.returncode == 0, result.stderr
 
 
 def verify_file(env: dict[str, str], path: Path) -> subprocess.CompletedProcess:

@@ -54,9 +54,11 @@ class _Progress:
         self.bar = bar
         self.phase = None
 
-    def __call__(self, phase: str, rows: int) -> None:
+    def __call__(self, phase: str, rows: int, total: int | None = None) -> None:
         if phase != self.phase:
             self.phase = phase
             self.bar.set_description(phase)
-            self.bar.reset()
+            self.bar.reset(total=total)
+        elif total is not None:
+            self.bar.total = total
         self.bar.update(rows - self.bar.n)
