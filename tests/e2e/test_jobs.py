@@ -32,6 +32,7 @@ NOT_SHOP_DATA = {
     "backup_jobs_backupschedule",
     "django_tasks_database_dbtaskresult",
 }
+BLOCKING_TABLE = "operaciones_inventario_vehiculo"  # shop data: every backup reads it, a replace rewrites it
 
 
 # -- reading what the jobs did -------------------------------------------------------------------
@@ -50,7 +51,8 @@ def job_rows(site, where: str = "1 = 1", params=()) -> list[dict]:
     """Job rows (``backup_jobs_backupjob``) read directly from the jobs database."""
     columns = ["id", "tenant_id", "kind", "state", "phase", "rows_done", "worker", "file", "task_id", "upload",
                "started_at", "finished_at"]  # fmt: skip
-    rows = site.jobs_db.rows(f"SELECT {', '.join(columns)} FROM backup_jobs_backupjob WHERE {where} ORDER BY id", params)
+    sql = f"SELECT {', '.join(columns)} FROM backup_jobs_backupjob WHERE {where} ORDER BY id"
+    rows = site.jobs_db.rows(sql, params)
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
@@ -62,7 +64,9 @@ def job_row(site, job_id: int) -> dict:
 def stored_files(site, slug: str) -> set[str]:
     """The files in the shop's folder of ``BACKUPS_ROOT``, as storage names."""
     folder = site.backups_root / site.tenants[slug].uuid
-    return {str(p.relative_to(site.backups_root)) for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+    if not folder.exists():
+        return set()
+    return {str(p.relative_to(site.backups_root)) for p in folder.rglob("*") if p.is_file()}
 
 
 def kept_archives(site, slug: str) -> set[str]:
@@ -113,6 +117,27 @@ def jobs_db_writable(site) -> bool:
         conn.close()
 
 
+def shop_being_rewritten(site) -> bool:
+    """Whether a restore's open transaction is writing the shop: on SQLite it holds the
+    database's write lock; on PostgreSQL row-exclusive locks on the shop's tables (a replace
+    has deleted their rows)."""
+    if site.db.is_postgres:
+        return bool(site.db.value(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.mode = 'RowExclusiveLock' AND l.granted AND c.relname = %s", [BLOCKING_TABLE]
+        ))  # fmt: skip
+    conn = sqlite3.connect(site.db.path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+
+
 # -- the events ----------------------------------------------------------------------------------
 
 
@@ -121,7 +146,8 @@ def mid_backup(job: dict) -> bool:
 
 
 def mid_restore(job: dict) -> bool:
-    """Rows being written inside the restore's transaction, and more of them to come."""
+    """Inside the restore's transaction with more to come: a replace deletes the shop's rows
+    first, then writes the file's, so by its first rows the transaction has changed the shop."""
     return (
         job["state"] == "running" and job["phase"] == "restoring" and 0 < job["rows_done"] < (job["rows_total"] or 0)
     )
@@ -184,7 +210,7 @@ def api(jobsite):
 # -- part 8: the full flow -----------------------------------------------------------------------
 
 
-def test_backup_job_link_and_ranged_download(jobsite, workers, api, files, report):
+def test_backup_job_link_and_ranged_download(jobsite, workers, api, tmp_path, report):
     (worker,) = workers(1)
     seen: list[dict] = []
     job = api.wait("backup", accepted(api.start_backup(), "backup")["id"], seen=seen)
@@ -213,7 +239,7 @@ def test_backup_job_link_and_ranged_download(jobsite, workers, api, files, repor
     data = first.content + second.content
     assert data == archive_path(jobsite, job).read_bytes()
     assert hashlib.sha256(data).hexdigest() == job["sha256"]
-    downloaded = files / job["filename"]
+    downloaded = tmp_path / job["filename"]
     downloaded.write_bytes(data)
     check = verify_file(jobsite.env, downloaded)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -225,16 +251,17 @@ def _restore_progress(seen: list[dict]) -> list[int]:
     return [j["rows_done"] for j in seen if j["state"] == "running" and j["phase"] == "restoring" and j["rows_done"]]
 
 
-def test_restore_jobs_from_upload_and_from_archive(jobsite, workers, api, files, report):
+def test_restore_jobs_from_upload_and_from_archive(jobsite, workers, api, tmp_path, report):
     workers(1)
     backup = backup_of(jobsite, api)
-    upload = files / backup["filename"]
+    upload = tmp_path / backup["filename"]
     upload.write_bytes(archive_path(jobsite, backup).read_bytes())
 
     seen: list[dict] = []
     from_upload = api.wait("restore", accepted(api.restore_upload(upload, replace=True), "restore")["id"], seen=seen)
     assert from_upload["state"] == "succeeded", from_upload
-    assert from_upload["source"] is None and from_upload["replace"] is True and from_upload["rows_total"] == backup["rows"]
+    assert from_upload["source"] is None and from_upload["replace"] is True
+    assert from_upload["rows_total"] == backup["rows"]
     grows = _restore_progress(seen)
     assert len(set(grows)) >= 2 and grows == sorted(grows), f"progress did not grow: {grows}"
     assert uploads_left(jobsite) == [], "the upload kept for the job outlived it"
@@ -246,7 +273,8 @@ def test_restore_jobs_from_upload_and_from_archive(jobsite, workers, api, files,
     assert from_upload["summary"] == direct.json()
 
     seen = []
-    from_archive = api.wait("restore", accepted(api.restore_archive(backup["id"], replace=True), "restore")["id"], seen=seen)
+    restore = accepted(api.restore_archive(backup["id"], replace=True), "restore")
+    from_archive = api.wait("restore", restore["id"], seen=seen)
     assert from_archive["state"] == "succeeded" and from_archive["source"] == backup["id"], from_archive
     assert from_archive["summary"] == direct.json()
     report(f"[{jobsite.db.vendor}] restore jobs (upload, archive) of {backup['rows']:,} rows: progress "
@@ -259,6 +287,7 @@ def test_cancel_running_restore(jobsite, workers, api, report):
     before = shop_checksums(jobsite)
     restore = accepted(api.restore_archive(backup["id"], replace=True), "restore")
     caught = freeze_mid_job(jobsite, api, worker, "restore", restore["id"], mid_restore)
+    assert shop_being_rewritten(jobsite)
 
     cancel = api.cancel(restore["id"])
     assert cancel.status_code == 202, cancel.text
@@ -308,6 +337,7 @@ def test_worker_killed_mid_restore(jobsite, workers, api, report):
     before = shop_checksums(jobsite)
     restore = accepted(api.restore_archive(backup["id"], replace=True), "restore")
     caught = freeze_mid_job(jobsite, api, first, "restore", restore["id"], mid_restore)
+    assert shop_being_rewritten(jobsite)
     first.kill()
 
     # The lock dies with its holder (PostgreSQL: once the server rolled the backend back).
@@ -369,7 +399,9 @@ def test_two_restores_of_one_shop(jobsite, workers, api, report):
     second = api.wait("restore", accepted(api.restore_archive(backup["id"], replace=True), "restore")["id"])
     assert second["state"] == "succeeded", second
     assert second["started_at"] >= first["finished_at"]
-    restores = job_rows(jobsite, "tenant_id = %s AND kind = 'restore' AND id >= %s", [tenant_pk(jobsite, "jbig"), first["id"]])
+    restores = job_rows(
+        jobsite, "tenant_id = %s AND kind = 'restore' AND id >= %s", [tenant_pk(jobsite, "jbig"), first["id"]]
+    )
     assert [r["id"] for r in restores] == [first["id"], second["id"]], "a refused restore left a job behind"
     assert uploads_left(jobsite) == []
     report(f"[{jobsite.db.vendor}] second restore of a shop refused 409 restore_in_progress while the first was "
@@ -379,7 +411,6 @@ def test_two_restores_of_one_shop(jobsite, workers, api, report):
 # -- part 1: scale-out ---------------------------------------------------------------------------
 
 SCALE_SHOPS = ("jbig", "j2", "j3", "j4")
-BLOCKING_TABLE = "operaciones_inventario_vehiculo"  # tenant data every backup reads
 
 
 def test_scale_out_three_workers_four_shops(jobsite, workers, report):
