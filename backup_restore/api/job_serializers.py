@@ -9,12 +9,25 @@ from rest_framework.pagination import PageNumberPagination
 from ..jobs.models import BackupJob
 
 
-class JobErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code, as in the API's error bodies.")
-    message = serializers.CharField()
-    line = serializers.IntegerField(allow_null=True)
-    section = serializers.CharField(allow_null=True)
-    field = serializers.CharField(allow_null=True)
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "Why the job failed or was cancelled: the API's error detail (code, message, line, "
+        "section, field); e.g. `cancelled`, `worker_lost`, `archive_corrupt`, `storage_failed`, or a restore's "
+        "file errors.",
+        "properties": {
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "line": {"type": "integer", "nullable": True},
+            "section": {"type": "string", "nullable": True},
+            "field": {"type": "string", "nullable": True},
+        },
+        "required": ["code", "message", "line", "section", "field"],
+    }
+)
+class _ErrorField(serializers.JSONField):
+    pass
 
 
 @extend_schema_field(
@@ -44,7 +57,7 @@ class JobSerializer(serializers.ModelSerializer):
     progress = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Percent done (0-100) when the total is known, else null."
     )
-    error = JobErrorSerializer(read_only=True, allow_null=True, help_text="Why the job failed or was cancelled.")
+    error = _ErrorField(read_only=True)
 
     class Meta:
         model = BackupJob
