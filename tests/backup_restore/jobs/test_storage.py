@@ -117,3 +117,37 @@ def test_s3_upload_memory_is_bounded_by_its_parts(s3_backups):
     head = server.client().head_object(Bucket=bucket, Key=f"archives/{written.name}")
     assert head["ContentLength"] == total
     assert head["ETag"].strip('"').endswith("-8")  # a multipart upload of 8 parts
+
+
+def test_backups_s3_bucket_in_the_environment_switches_the_storage_to_s3(tmp_path):
+    """settings.py, in a fresh process: BACKUPS_S3_BUCKET and django-storages' variables."""
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        "import django, json; django.setup();"
+        "from django.core.files.storage import storages; s = storages['backups'];"
+        "c = s.transfer_config;"
+        "print(json.dumps([type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.default_acl,"
+        " s.file_overwrite, s.querystring_auth, c.multipart_chunksize, c.max_in_memory_upload_chunks]))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "BACKUPS_S3_BUCKET": "taller-backups",
+        "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_LOCATION": "prod/backups",
+        "BACKUPS_S3_PART_MIB": "16",
+    }
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert json.loads(out.stdout) == [
+        "ArchiveS3Storage", "taller-backups", "http://127.0.0.1:9", "prod/backups", None, False, False, 16 * MIB, 2
+    ]
+    env.pop("BACKUPS_S3_BUCKET")
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.core.files.storage import storages;"
+         "print(type(storages['backups']).__name__)"],
+        env=env, capture_output=True, text=True, check=True, cwd=tmp_path,
+    )
+    assert out.stdout.strip() == "FileSystemStorage"
