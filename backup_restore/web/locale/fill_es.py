@@ -123,7 +123,7 @@ ES = {
     "Skip to the content": "Saltar al contenido",
     "Account and language": "Cuenta e idioma",
     "Language": "Idioma",
-    "Change": "Cambiar",
+    "Change language": "Cambiar idioma",
     "Log out": "Cerrar sesión",
     "Not possible": "No es posible",
     "That could not be done": "No se pudo hacer",
@@ -197,7 +197,7 @@ def fill(path: Path) -> list[str]:
         return f"msgid {match.group(1)}msgstr {_quote(ES[msgid])}"
 
     text = ENTRY.sub(replace, path.read_text())
-    text = text.replace("#, fuzzy\n", "")
+    text = re.sub(r"^#(, fuzzy|\| .*)\n", "", text, flags=re.M)
     path.write_text(text)
     return missing
 
