@@ -122,3 +122,35 @@ class Shots:
         path = self.folder / f"{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
+
+
+FRONTEND = Path(__file__).resolve().parent / "frontend"
+
+
+@contextlib.contextmanager
+def static_site(folder: Path, log_path: Path) -> Iterator[str]:
+    """``python -m http.server`` on a free loopback port serving ``folder``: another origin."""
+    import httpx
+
+    from .support import HOST, free_port, wait_until
+
+    port = free_port()
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "http.server", str(port), "--bind", HOST, "--directory", str(folder)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    origin = f"http://{HOST}:{port}"
+
+    def up() -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"{origin}/index.html", timeout=2).status_code == 200
+        return False
+
+    try:
+        wait_until(up, timeout=20, what=f"static site on {origin}")
+        yield origin
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from django.conf import settings
 
-from .browser import DEMO_PASSWORD, Shots, chromium, require_chromium, site
-from .support import verify_file
+from .browser import DEMO_PASSWORD, FRONTEND, Shots, chromium, require_chromium, site, static_site
+from .support import access_token, verify_file
 
 pytestmark = pytest.mark.e2e
 ZSTD_MAGIC = bytes.fromhex("28b52ffd")
@@ -20,9 +21,18 @@ SHOP_DATA = ("clientes_servicios_", "operaciones_inventario_", "finanzas_factura
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
+def frontends(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Two static sites on other loopback origins serving tests/e2e/frontend/: one allowed by
+    CORS_ALLOWED_ORIGINS, one not."""
+    logs = tmp_path_factory.mktemp("frontends")
+    with static_site(FRONTEND, logs / "allowed.log") as allowed, static_site(FRONTEND, logs / "denied.log") as denied:
+        yield {"allowed": allowed, "denied": denied}
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory, frontends):
     require_chromium()
-    with site(tmp_path_factory.mktemp("web")) as running:
+    with site(tmp_path_factory.mktemp("web"), extra_env={"CORS_ALLOWED_ORIGINS": frontends["allowed"]}) as running:
         yield running
 
 
@@ -241,4 +251,26 @@ def test_wrong_type_and_too_large_files_are_refused_before_the_upload(web, brows
     assert "El archivo supera los" in error.inner_text()
     shots(page, "too-large")
     assert posts == []  # nothing was sent
+    page.context.close()
+
+
+def test_the_seeds_axios_snippets_from_another_origin(web, browser, frontends):
+    """``axios.get('/api/backup/', {responseType: 'blob'})`` and a FormData POST /api/restore/
+    with replace false, with a JWT, from a page on another loopback origin: allowed by
+    CORS_ALLOWED_ORIGINS, they work; from an origin that is not, the browser refuses them."""
+    if "corsheaders" not in settings.INSTALLED_APPS:
+        pytest.skip("django-cors-headers (the CORS part of issue 11) is not on this branch yet")
+    token = access_token(web.url, "demo_owner", DEMO_PASSWORD)
+    page = new_page(browser)
+    page.goto(f"{frontends['allowed']}/index.html")
+    result = page.evaluate("([api, token]) => backupAndRestore(api, token)", [web.url, token])
+    assert "error" not in result, result
+    assert result["backup"]["status"] == 200 and result["backup"]["magic"] == list(ZSTD_MAGIC)
+    assert result["backup"]["disposition"].startswith("attachment;")  # exposed to the SPA
+    assert result["restore"]["status"] == 200 and result["restore"]["data"]["ok"] is True
+    assert result["restore"]["data"]["mode"] == "merge"
+
+    page.goto(f"{frontends['denied']}/index.html")
+    refused = page.evaluate("([api, token]) => backupAndRestore(api, token)", [web.url, token])
+    assert refused.get("error") == {"message": "Network Error", "code": "ERR_NETWORK", "response": None}, refused
     page.context.close()
