@@ -63,7 +63,8 @@ def page_context(request, **overrides) -> dict:
 
 def restore_form(request, data=None, files=None) -> RestoreForm:
     ready = job_list(tenant=request.shop, kind=Kind.BACKUP).filter(state=State.SUCCEEDED)[:ARCHIVES_SHOWN]
-    choices = [(a, f"{a.filename} ({_('by')} {a.created_by or '—'})") for a in ready]
+    by = _("by")
+    choices = [(a, f"{a.filename} ({by} {a.created_by or '—'})") for a in ready]
     initial = {"archive": request.GET.get("archive")} if data is None and request.GET.get("archive") else None
     return RestoreForm(data, files, archives=choices, initial=initial)
 

@@ -188,3 +188,15 @@ def test_spanish_by_default_english_by_accept_language_or_the_switch(shop):
     spanish = logged_in("alfa_owner", HTTP_ACCEPT_LANGUAGE="en")
     spanish.post("/i18n/setlang/", {"language": "es", "next": "/backups/"})
     assert '<html lang="es">' in spanish.get("/backups/").content.decode()
+
+
+def test_the_pages_spanish_wins_over_other_apps_catalogs():
+    """Django picks a msgid's translation from the first app that has it: a short msgid the
+    admin or DRF also translate (e.g. "Change", "Created") would show their words instead."""
+    from django.utils import translation
+
+    from backup_restore.web.locale.fill_es import ES
+
+    with translation.override("es"):
+        wrong = {msgid: translation.gettext(msgid) for msgid, text in ES.items() if translation.gettext(msgid) != text}
+    assert wrong == {}

@@ -104,7 +104,7 @@ ES = {
     "What the restore would do": "Lo que haría la restauración",
     "What the restore did": "Lo que hizo la restauración",
     "Section": "Sección",
-    "Created": "Creadas",
+    "Rows created": "Creadas",
     "Matched": "Coincidentes",
     "Deleted": "Borradas",
     "Skipped": "Omitidas",
