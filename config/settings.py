@@ -72,17 +72,21 @@ INSTALLED_APPS = [
     "erp.demo",
     "backup_restore",
     "backup_restore.jobs",
+    "backup_restore.web",
     "django_tasks_db",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -198,9 +202,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "es"
+LANGUAGES = [("es", "Español"), ("en", "English")]
 TIME_ZONE = "America/La_Paz"
 USE_I18N = True
 USE_TZ = True
+
+# The owners' page (backup_restore/web): Django's own login, then /backups/.
+LOGIN_URL = "backup_web:login"
+LOGIN_REDIRECT_URL = "backup_web:page"
+LOGOUT_REDIRECT_URL = "backup_web:login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
