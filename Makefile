@@ -36,6 +36,7 @@ demo: migrate
 # The web server and one job worker (backups and restores as jobs); Ctrl-C stops both.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (token: POST /api/auth/token/ with demo_owner / demo1234)"
+	@echo "The owners' page: http://$(HOST):$(PORT)/backups/  (log in as demo_owner / demo1234)"
 	@trap 'kill 0' INT TERM EXIT; \
 	DEBUG=1 $(PY) manage.py db_worker --interval 1 & \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
