@@ -152,6 +152,12 @@ DATABASE_ROUTERS = ["backup_restore.jobs.router.JobsRouter"]
 # backend of django-tasks-db; `manage.py db_worker` runs them, on any number of machines.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# backup_restore/conf.py documents every knob; the environment may set how often a restore
+# reports its progress (rows between two reports).
+BACKUP_RESTORE = {}
+if progress_rows := os.environ.get("BACKUP_RESTORE_PROGRESS_ROWS"):
+    BACKUP_RESTORE["PROGRESS_ROWS"] = int(progress_rows)
+
 # Stored archives: private files, never served as media (BACKUPS_ROOT, default var/backups).
 # BACKUPS_S3_BUCKET switches them to S3 or any S3-compatible server (django-storages'
 # S3Storage, see backup_restore/jobs/s3.py); see _backups_s3 below and docs/serving.md.

@@ -142,7 +142,11 @@ def archive_delete(*, tenant, archive_id: int, user=None, ip: str | None = None)
 
 def _start(*, tenant, user, kind: str, origin: str, **fields: Any) -> tuple[BackupJob, bool]:
     """Create the job and enqueue its task in one transaction of the jobs database; an active
-    job of the same shop and kind (the unique constraint says so) is returned instead."""
+    job of the same shop and kind (the unique constraint says so) is returned instead.
+
+    A job whose worker died still counts as active until a sweep fails it: sweep first, so a
+    killed worker never blocks the shop's next job until somebody happens to read the old one."""
+    jobs_sweep(tenant_id=tenant.pk)
     try:
         with transaction.atomic(using=jobs_db()):
             job = BackupJob.objects.create(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import PASSWORD, E2EDatabase, Server, environment, manage, migrate
+from .support import PASSWORD, E2EDatabase, Server, Worker, environment, manage, migrate
 
 # slug -> (rows, seed). "big" is the Bitacora-heavy tenant of the memory and fault tests; c1..c5
 # are the concurrent run (c5 restores while c1..c4 download); "up" receives the 1 GB upload.
@@ -175,3 +175,94 @@ def files(e2e, request) -> Path:
     folder = e2e.root / "files" / request.node.name.replace("[", "_").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# -- background jobs: a database of their own, a server, and real worker processes --------------
+
+# slug -> (rows, seed). "jbig" is big enough for a job to be caught in the middle of its work;
+# "jbig" and j2..j4 are the four shops of the scale-out test.
+JOB_TENANTS = {
+    "jbig": (120_000, 31),
+    "j2": (3_000, 32),
+    "j3": (3_000, 33),
+    "j4": (3_000, 34),
+}
+
+
+@dataclass
+class JobSite:
+    """A seeded database, its stored archives (``BACKUPS_ROOT``) and a gunicorn serving it;
+    the job workers are started by each test (fixture ``workers``)."""
+
+    db: E2EDatabase
+    root: Path
+    env: dict[str, str]
+    tenants: dict[str, Tenant]
+    server: Server
+
+    @property
+    def jobs_db(self) -> E2EDatabase:
+        return self.db.jobs()
+
+    @property
+    def backups_root(self) -> Path:
+        return Path(self.env["BACKUPS_ROOT"])
+
+    @property
+    def lock_dir(self) -> Path:
+        """SQLite restore locks: ``<MEDIA_ROOT>/../locks``."""
+        return Path(self.env["MEDIA_ROOT"]).parent / "locks"
+
+
+@pytest.fixture(scope="session")
+def jobsite(tmp_path_factory, report) -> Iterator[JobSite]:
+    root = tmp_path_factory.mktemp("jobs")
+    db = E2EDatabase.create(os.environ.get("DATABASE_URL"), root)
+    try:
+        env = environment(root, db) | {
+            "BACKUPS_ROOT": str(root / "backups"),
+            "BACKUP_RESTORE_PROGRESS_ROWS": "500",  # a restore's progress moves often
+        }
+        started = time.monotonic()
+        migrate(env)
+        tenants = {}
+        for slug, (rows, seed) in JOB_TENANTS.items():
+            result = manage(
+                env, "seed_tenant", slug, "--rows", str(rows), "--seed", str(seed), "--password", PASSWORD,
+                "--no-progress", timeout=180,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            uuid = db.value("SELECT uuid FROM personal_admin_tenant WHERE slug = %s", [slug])
+            tenants[slug] = Tenant(slug, _uuid_text(uuid), rows)
+        report(f"[{db.vendor}] jobs database prepared ({sum(r for r, _ in JOB_TENANTS.values()):,} seeded rows) "
+               f"in {time.monotonic() - started:.1f}s")  # fmt: skip
+        server = Server("gunicorn", env, root / "logs" / "jobs-gunicorn.log", workers=2).start()
+        try:
+            yield JobSite(db=db, root=root, env=env, tenants=tenants, server=server)
+        finally:
+            server.stop()
+    finally:
+        db.drop()
+
+
+@pytest.fixture
+def workers(jobsite, request) -> Iterator[Callable[[int], list[Worker]]]:
+    """``workers(n)`` starts n ``manage.py db_worker`` processes on the jobs site; all are
+    stopped afterwards (SIGTERM, then SIGKILL), their logs kept in ``<root>/logs``."""
+    started: list[Worker] = []
+    test = request.node.name.replace("/", "_").replace("[", "_").replace("]", "")
+
+    def start(n: int = 1) -> list[Worker]:
+        new = []
+        for _ in range(n):
+            log = jobsite.root / "logs" / f"{test}-worker-{len(started)}.log"
+            worker = Worker(jobsite.env, log).start()
+            started.append(worker)
+            new.append(worker)
+        return new
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()

@@ -157,6 +157,14 @@ class E2EDatabase:
             [self.name],
         )
 
+    def jobs(self) -> E2EDatabase:
+        """The database of the job rows and the task queue (settings ``DATABASES["jobs"]``):
+        on PostgreSQL this very database, on SQLite the file ``<name>-jobs.sqlite3`` beside it."""
+        if self.is_postgres:
+            return self
+        path = self.path.with_name(f"{self.path.stem}-jobs{self.path.suffix}")
+        return E2EDatabase(url=f"sqlite:///{path}", vendor="sqlite", name=path.name, path=path)
+
     def drop(self) -> None:
         if self.is_postgres:
             with self._pg("postgres") as conn:
@@ -349,6 +357,75 @@ class Server:
             self.kill()
 
 
+# -- job workers ------------------------------------------------------------------------------
+
+
+class Worker:
+    """One real ``manage.py db_worker`` process (django-tasks-db), in a session of its own,
+    its output in ``log_path``. ``name`` is what the runner records as the job's ``worker``."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, *, interval: float = 0.1):
+        self.env = env
+        self.log_path = log_path
+        self.interval = interval
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Worker:
+        command = [
+            PYTHON, "manage.py", "db_worker", "--interval", str(self.interval), "--no-reload", "--no-startup-delay",
+        ]  # fmt: skip
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    @property
+    def name(self) -> str:
+        return f"{socket.gethostname()}:{self.pid}"
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the process stops where it is, holding whatever it holds."""
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL: nothing in the worker runs any more, nothing cleans up."""
+        if self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self, *, timeout: float = 30) -> None:
+        """SIGTERM (the worker ends its current task, then exits), SIGKILL if it does not."""
+        if not self.alive:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGCONT)  # a frozen worker cannot handle SIGTERM
+            os.kill(self.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
 # -- clients ----------------------------------------------------------------------------------
 
 
@@ -367,6 +444,67 @@ def access_token(base_url: str, username: str, password: str = PASSWORD) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class JobsAPI:
+    """The job API (``/api/backups/``, ``/api/restores/``) as one user sees it, over httpx + JWT."""
+
+    ENDED = ("succeeded", "failed", "cancelled")
+
+    def __init__(self, base_url: str, username: str, password: str = PASSWORD):
+        self.base_url = base_url
+        self.http = client(base_url)
+        self.http.headers.update(bearer(access_token(base_url, username, password)))
+
+    def close(self) -> None:
+        self.http.close()
+
+    def start_backup(self) -> httpx.Response:
+        return self.http.post("/api/backups/")
+
+    def job(self, kind: str, job_id: int) -> dict:
+        response = self.http.get(f"/api/{kind}s/{job_id}/")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait(
+        self,
+        kind: str,
+        job_id: int,
+        until: Callable[[dict], bool] | None = None,
+        *,
+        timeout: float = 120,
+        seen: list[dict] | None = None,
+        what: str = "",
+    ) -> dict:
+        """Poll the job until ``until(job)`` (default: the job has ended); every answer read
+        is appended to ``seen``."""
+        until = until or (lambda job: job["state"] in self.ENDED)
+
+        def poll() -> dict | None:
+            job = self.job(kind, job_id)
+            if seen is not None:
+                seen.append(job)
+            return job if until(job) else None
+
+        return wait_until(poll, timeout=timeout, interval=0.02, what=what or f"{kind} job {job_id}")
+
+    def link(self, backup_id: int) -> httpx.Response:
+        return self.http.post(f"/api/backups/{backup_id}/download-link/")
+
+    def restore_upload(self, path: Path, *, replace: bool, dry_run: bool = False) -> httpx.Response:
+        with open(path, "rb") as data:
+            return self.http.post(
+                "/api/restores/",
+                data={"replace": str(replace).lower(), "dry_run": str(dry_run).lower()},
+                files={"backup_file": (path.name, data, "application/octet-stream")},
+            )
+
+    def restore_archive(self, backup_id: int, *, replace: bool, dry_run: bool = False) -> httpx.Response:
+        return self.http.post("/api/restores/", json={"backup": backup_id, "replace": replace, "dry_run": dry_run})
+
+    def cancel(self, restore_id: int) -> httpx.Response:
+        return self.http.post(f"/api/restores/{restore_id}/cancel/")
 
 
 @dataclass
