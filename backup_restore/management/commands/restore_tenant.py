@@ -5,7 +5,7 @@ from backup_restore.errors import BackupError
 from backup_restore.restore import tenant_restore
 from backup_restore.tenancy import tenant_by_slug
 
-from ._progress import progress_bar
+from ._progress import PhaseBar, progress_bar
 
 
 class Command(BaseCommand):
@@ -40,25 +40,9 @@ class Command(BaseCommand):
                     replace=replace,
                     dry_run=dry_run,
                     allow_other_tenant=allow_other_tenant,
-                    progress=_Progress(bar),
+                    progress=PhaseBar(bar),
                 )
             except BackupError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]" + (f" (line {exc.line})" if exc.line else "")) from exc
         self.stdout.write(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode())
 
-
-class _Progress:
-    """Two passes on one bar: the check of the whole file, then the restore itself."""
-
-    def __init__(self, bar) -> None:
-        self.bar = bar
-        self.phase = None
-
-    def __call__(self, phase: str, rows: int, total: int | None = None) -> None:
-        if phase != self.phase:
-            self.phase = phase
-            self.bar.set_description(phase)
-            self.bar.reset(total=total)
-        elif total is not None:
-            self.bar.total = total
-        self.bar.update(rows - self.bar.n)
