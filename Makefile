@@ -37,6 +37,7 @@ demo: migrate
 # (queues the shops' scheduled backups when due); Ctrl-C stops all three.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (token: POST /api/auth/token/ with demo_owner / demo1234)"
+	@echo "The owners' page: http://$(HOST):$(PORT)/backups/  (log in as demo_owner / demo1234)"
 	@trap 'kill 0' INT TERM EXIT; \
 	DEBUG=1 $(PY) manage.py db_worker --interval 1 & \
 	DEBUG=1 $(PY) manage.py backup_schedules --loop 60 & \

@@ -78,3 +78,28 @@ def user_by_pk(pk: int | None):
     if pk is None:
         return None
     return get_user_model()._default_manager.filter(pk=pk).first()
+
+
+def audit_trail(tenant, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest ``limit`` backup/restore entries of the shop's audit log, newest first:
+    ``{"when", "user", "action", "details", "ip"}`` (``details`` as the text that was stored)."""
+    names = backup_settings.AUDIT_FIELDS
+    model = audit_model()
+    when = names.get("when") or next(
+        (f.name for f in model._meta.concrete_fields if isinstance(f, models.DateTimeField)), "pk"
+    )
+    entries = (
+        model._default_manager.filter(**{names["tenant"]: tenant, names["module"]: "backup_restore"})
+        .select_related(names["user"])
+        .order_by(f"-{when}", "-pk")[:limit]
+    )
+    return [
+        {
+            "when": getattr(entry, when),
+            "user": getattr(getattr(entry, names["user"]), "username", None),
+            "action": getattr(entry, names["action"]),
+            "details": getattr(entry, names["details"]),
+            "ip": getattr(entry, names["ip"]),
+        }
+        for entry in entries
+    ]

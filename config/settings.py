@@ -2,8 +2,14 @@
 
 Everything that differs between a laptop and production comes from the environment:
 ``DATABASE_URL`` (default: an embedded SQLite file in WAL mode), ``SECRET_KEY`` (required
-unless ``DEBUG``), ``DEBUG``, ``ALLOWED_HOSTS``, ``HTTPS``, ``MEDIA_ROOT``. The backup/restore knobs live in
-``backup_restore/conf.py`` and are read from ``BACKUP_RESTORE`` here.
+unless ``DEBUG``), ``DEBUG``, ``ALLOWED_HOSTS``, ``HTTPS``, ``MEDIA_ROOT``, and where stored
+archives go: ``BACKUPS_ROOT`` (a private folder, default ``var/backups``) or, when
+``BACKUPS_S3_BUCKET`` is set, that S3 bucket, configured by django-storages' own names
+(``AWS_S3_ENDPOINT_URL``, ``AWS_S3_REGION_NAME``, ``AWS_LOCATION``, ``AWS_DEFAULT_ACL``,
+``AWS_S3_ADDRESSING_STYLE``, ``AWS_S3_SIGNATURE_VERSION``; credentials from boto3's usual
+chain) and ``BACKUPS_S3_PART_MIB`` / ``BACKUPS_S3_PARTS_IN_MEMORY`` (upload memory).
+The backup/restore knobs live in ``backup_restore/conf.py`` and are read from
+``BACKUP_RESTORE`` here.
 """
 
 import importlib.util
@@ -66,17 +72,21 @@ INSTALLED_APPS = [
     "erp.demo",
     "backup_restore",
     "backup_restore.jobs",
+    "backup_restore.web",
     "django_tasks_db",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -142,8 +152,9 @@ DATABASE_ROUTERS = ["backup_restore.jobs.router.JobsRouter"]
 # backend of django-tasks-db; `manage.py db_worker` runs them, on any number of machines.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Stored archives: private files, never served as media. BACKUPS_S3_BUCKET switches them to
-# S3 (django-storages); the AWS_* variables of django-storages configure it.
+# Stored archives: private files, never served as media (BACKUPS_ROOT, default var/backups).
+# BACKUPS_S3_BUCKET switches them to S3 or any S3-compatible server (django-storages'
+# S3Storage, see backup_restore/jobs/s3.py); see _backups_s3 below and docs/serving.md.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -158,6 +169,31 @@ STORAGES = {
     },
 }
 
+# django-storages' settings, read from the environment variables of the same names, as options
+# of the backups storage only. Credentials are not here: boto3 finds them itself
+# (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or pod role).
+_S3_ENVIRONMENT = {
+    "AWS_S3_ENDPOINT_URL": "endpoint_url",  # e.g. http://127.0.0.1:9000 for MinIO; unset for AWS
+    "AWS_S3_REGION_NAME": "region_name",
+    "AWS_LOCATION": "location",  # a key prefix inside the bucket
+    "AWS_DEFAULT_ACL": "default_acl",  # unset: the bucket's default (private)
+    "AWS_S3_ADDRESSING_STYLE": "addressing_style",  # "path" for most S3-compatible servers
+    "AWS_S3_SIGNATURE_VERSION": "signature_version",
+}
+
+
+def _backups_s3(bucket: str) -> dict:
+    """STORAGES["backups"] on S3: multipart uploads in parts of BACKUPS_S3_PART_MIB (default
+    8) MiB, at most BACKUPS_S3_PARTS_IN_MEMORY (default 2) waiting or in flight."""
+    options = {option: os.environ[var] for var, option in _S3_ENVIRONMENT.items() if os.environ.get(var)}
+    options["part_size"] = int(os.environ.get("BACKUPS_S3_PART_MIB", "8")) * 1024 * 1024
+    options["parts_in_memory"] = int(os.environ.get("BACKUPS_S3_PARTS_IN_MEMORY", "2"))
+    return {"BACKEND": "backup_restore.jobs.s3.ArchiveS3Storage", "OPTIONS": {"bucket_name": bucket, **options}}
+
+
+if os.environ.get("BACKUPS_S3_BUCKET"):
+    STORAGES["backups"] = _backups_s3(os.environ["BACKUPS_S3_BUCKET"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -166,9 +202,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "es"
+LANGUAGES = [("es", "Español"), ("en", "English")]
 TIME_ZONE = "America/La_Paz"
 USE_I18N = True
 USE_TZ = True
+
+# The owners' page (backup_restore/web): Django's own login, then /backups/.
+LOGIN_URL = "backup_web:login"
+LOGIN_REDIRECT_URL = "backup_web:page"
+LOGOUT_REDIRECT_URL = "backup_web:login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"

@@ -45,3 +45,15 @@ def download_link_check(*, token: str, archive_id: int) -> tuple[BackupJob, obje
     if membership is None or membership.tenant.pk != archive.tenant_id or membership.role not in backup_settings.BACKUP_ROLES:
         raise LinkInvalid("This download link's user may no longer download this shop's backups.")
     return archive, user
+
+
+def download_link_signer(token: str) -> tuple[object | None, object | None]:
+    """The shop and user a link was genuinely signed for, expired or not; (None, None) for a
+    forged or mangled token. Only to file a refused download in the right shop's audit log."""
+    try:
+        data = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        return None, None
+    user = user_by_pk(data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
+    membership = membership_for(user) if user is not None else None
+    return (membership.tenant if membership else None), user

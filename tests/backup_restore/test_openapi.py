@@ -82,7 +82,11 @@ def assert_documented(spec: dict, response, path: str, method: str) -> dict:
 def test_schema_is_valid_openapi_3(spec):
     openapi_spec_validator.validate(spec)
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/api/auth/token/", "/api/auth/token/refresh/", "/api/backup/", "/api/restore/"}
+    assert set(spec["paths"]) == {
+        "/api/auth/token/", "/api/auth/token/refresh/", "/api/backup/", "/api/restore/",
+        "/api/backups/", "/api/backups/{id}/", "/api/backups/{id}/cancel/", "/api/backups/{id}/download-link/",
+        "/api/backups/{id}/download/", "/api/restores/", "/api/restores/{id}/", "/api/restores/{id}/cancel/",
+    }  # fmt: skip
 
 
 def test_schema_is_served_as_yaml_too_without_credentials():
@@ -164,7 +168,9 @@ def test_statuses_live_in_the_api_layer_only():
 
 
 def test_restore_codes_are_exactly_the_error_classes(spec):
-    restore_classes = [c for c in error_module.leaf_errors() if not issubclass(c, error_module.ExportError)]
+    restore_classes = [
+        c for c in error_module.leaf_errors() if not issubclass(c, (error_module.ExportError, error_module.JobError))
+    ]  # the job API's codes are its own endpoints' (test_job_endpoints_document_exactly_their_codes)
     assert error_module.UnexportableValue not in restore_classes  # ends a download's stream, never an answer
     expected = expected_codes(restore_classes, AUTH_CODES, PARSE_CODES)
     for code in ErrorCode:
@@ -290,3 +296,119 @@ def test_restore_answers_as_documented(spec, tenant, other_tenant, owner, settin
     for response, status, code in cases:
         assert response.status_code == status, (code, response.content)
         assert assert_documented(spec, response, RESTORE, "post")["error"]["code"] == code, response.content
+
+
+# -- the job API ----------------------------------------------------------------------------------
+
+AUTH = {401: set(AUTH_CODES[401]), 403: set(AUTH_CODES[403])}
+JOB_ENDPOINT_CODES = {  # what each job endpoint may answer, as issue 9 and the contract say
+    ("/api/backups/", "get"): {**AUTH, 404: {"not_found"}},
+    ("/api/backups/", "post"): AUTH,
+    ("/api/backups/{id}/", "get"): {**AUTH, 404: {"not_found"}},
+    ("/api/backups/{id}/", "delete"): {**AUTH, 404: {"not_found"}, 409: {"job_active"}},
+    ("/api/backups/{id}/cancel/", "post"): {**AUTH, 404: {"not_found"}, 409: {"job_finished"}},
+    ("/api/backups/{id}/download-link/", "post"): {**AUTH, 404: {"not_found"}, 409: {"archive_not_ready"}},
+    ("/api/backups/{id}/download/", "get"): {
+        403: {"link_invalid", "link_expired"}, 404: {"not_found"}, 416: {"range_not_satisfiable"},
+        503: {"storage_failed"},
+    },
+    ("/api/restores/", "get"): {**AUTH, 404: {"not_found"}},
+    ("/api/restores/", "post"): {
+        **AUTH, 400: {"invalid_flag", "missing_source", "invalid_content_length", "parse_error"},
+        404: {"not_found"}, 409: {"restore_in_progress", "archive_not_ready"}, 411: {"length_required"},
+        413: {"upload_too_large"}, 415: {"unsupported_media_type"},
+    },
+    ("/api/restores/{id}/", "get"): {**AUTH, 404: {"not_found"}},
+    ("/api/restores/{id}/cancel/", "post"): {**AUTH, 404: {"not_found"}, 409: {"job_finished"}},
+}  # fmt: skip
+# JobError codes no endpoint answers: they end a job, in its "error" (and the schedule's own endpoint).
+JOB_ONLY_CODES = {"cancelled", "worker_lost", "archive_corrupt", "invalid_schedule"}
+
+
+def test_job_endpoints_document_exactly_their_codes(spec):
+    for (path, method), codes in JOB_ENDPOINT_CODES.items():
+        assert documented_codes(spec, path, method) == codes, (method, path)
+        assert spec["paths"][path][method]["tags"] == ["jobs"]
+        security = spec["paths"][path][method].get("security", [])
+        assert (security == [{"jwtAuth": []}]) == (path != "/api/backups/{id}/download/"), path
+    answered = {code for codes in JOB_ENDPOINT_CODES.values() for names in codes.values() for code in names}
+    job_codes = {cls.code for cls in error_module.leaf_errors(error_module.JobError)}
+    assert job_codes - answered == JOB_ONLY_CODES
+
+
+def test_job_bodies_are_documented_per_kind(spec):
+    backup = body_schema(spec, "/api/backups/{id}/", "get", 200)
+    restore = body_schema(spec, "/api/restores/{id}/", "get", 200)
+    common = {"id", "kind", "state", "phase", "progress", "rows_done", "rows_total", "bytes_done", "created_at",
+              "started_at", "finished_at", "created_by", "origin", "error"}  # fmt: skip
+    assert set(backup["properties"]) == common | {"filename", "size", "sha256", "rows", "sections", "format_version", "container"}
+    assert set(restore["properties"]) == common | {"source", "replace", "dry_run", "summary"}
+    page = body_schema(spec, "/api/backups/", "get", 200)
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    request = spec["paths"]["/api/restores/"]["post"]["requestBody"]["content"]
+    assert set(request) == {"multipart/form-data", "application/json"}
+    download = spec["paths"]["/api/backups/{id}/download/"]["get"]["responses"]
+    assert set(download["206"]["content"]) == {"application/zstd", "application/x-ndjson", "application/json"}
+    assert "Content-Range" in download["416"]["headers"]
+
+
+@pytest.fixture
+def job_backups_root(settings, tmp_path):
+    settings.STORAGES = settings.STORAGES | {
+        "backups": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}
+    }
+
+
+@pytest.mark.django_db(databases=["default", "jobs"], transaction=True)
+def test_job_endpoints_answer_as_documented(spec, job_backups_root):
+    from urllib.parse import urlsplit
+
+    from backup_restore.jobs.runner import job_run
+
+    from .helpers import seeded
+
+    seeded("alfa", rows=60)
+    owner = client_for("alfa_owner")
+
+    def documented(response, path, method, status, code=None, media="application/json"):
+        assert response.status_code == status, response.content
+        if media != "application/json":
+            body_schema(spec, path, method, status, media)
+            return None
+        body = assert_documented(spec, response, path, method)
+        if code:
+            assert body["error"]["code"] == code
+        return body
+
+    job = documented(owner.post("/api/backups/"), "/api/backups/", "post", 202)
+    job_run(job_id=job["id"])
+    documented(owner.get("/api/backups/"), "/api/backups/", "get", 200)
+    documented(owner.get("/api/backups/", {"page": 5}), "/api/backups/", "get", 404, "not_found")
+    one = "/api/backups/{id}/"
+    documented(owner.get(f"/api/backups/{job['id']}/"), one, "get", 200)
+    documented(owner.get("/api/backups/0/"), one, "get", 404, "not_found")
+    documented(APIClient().get(f"/api/backups/{job['id']}/"), one, "get", 401, "not_authenticated")
+    documented(client_for("alfa_staff").get(f"/api/backups/{job['id']}/"), one, "get", 403, "permission_denied")
+    cancel = "/api/backups/{id}/cancel/"
+    documented(owner.post(f"/api/backups/{job['id']}/cancel/"), cancel, "post", 409, "job_finished")
+    link = documented(owner.post(f"/api/backups/{job['id']}/download-link/"), "/api/backups/{id}/download-link/", "post", 200)
+    url = urlsplit(link["url"])
+    download = "/api/backups/{id}/download/"
+    whole = APIClient().get(f"{url.path}?{url.query}")
+    documented(whole, download, "get", 200, media=whole["Content-Type"])
+    part = APIClient().get(f"{url.path}?{url.query}", HTTP_RANGE="bytes=0-9")
+    documented(part, download, "get", 206, media=part["Content-Type"])
+    documented(APIClient().get(f"{url.path}?{url.query}", HTTP_RANGE="bytes=99999999-"), download, "get", 416,
+               "range_not_satisfiable")  # fmt: skip
+    documented(APIClient().get(f"{url.path}?token=x"), download, "get", 403, "link_invalid")
+
+    restores = "/api/restores/"
+    started = documented(owner.post(restores, {"backup": job["id"], "dry_run": True}, format="json"), restores, "post", 202)
+    documented(owner.post(restores, {"backup": job["id"]}, format="json"), restores, "post", 409, "restore_in_progress")
+    documented(owner.post(restores, {"backup": "x"}, format="json"), restores, "post", 400, "missing_source")
+    job_run(job_id=started["id"])
+    done = documented(owner.get(f"/api/restores/{started['id']}/"), "/api/restores/{id}/", "get", 200)
+    assert done["summary"]["ok"] is True
+    documented(owner.get(restores), restores, "get", 200)
+    documented(owner.post(f"/api/restores/{started['id']}/cancel/"), "/api/restores/{id}/cancel/", "post", 409, "job_finished")
+    assert owner.delete(f"/api/backups/{job['id']}/").status_code == 204

@@ -12,3 +12,23 @@ def backups_root(settings, tmp_path):
         "backups": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}
     }
     return root
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory):
+    """One local S3 server (moto) for the session's S3 tests."""
+    from tests.s3 import MotoServer
+
+    server = MotoServer(tmp_path_factory.mktemp("moto")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_backups(settings, moto_server, backups_root):
+    """``STORAGES["backups"]`` on a new bucket of the session's moto server; yields (server, bucket)."""
+    from tests.s3 import s3_backups_storage
+
+    bucket = moto_server.bucket()
+    settings.STORAGES = settings.STORAGES | {"backups": s3_backups_storage(moto_server, bucket)}
+    return moto_server, bucket
