@@ -86,7 +86,7 @@ class ScheduleView(BackupAPIView):
 
     @extend_schema(
         operation_id="backup_schedule_read",
-        tags=["backup jobs"],
+        tags=["jobs"],
         summary="Read the shop's backup schedule",
         description=_DESCRIPTION,
         responses={(200, "application/json"): ScheduleSerializer, **_ERRORS},
@@ -96,7 +96,7 @@ class ScheduleView(BackupAPIView):
 
     @extend_schema(
         operation_id="backup_schedule_replace",
-        tags=["backup jobs"],
+        tags=["jobs"],
         summary="Set the shop's backup schedule (every setting)",
         description=_DESCRIPTION,
         request=ScheduleSerializer,
@@ -108,7 +108,7 @@ class ScheduleView(BackupAPIView):
 
     @extend_schema(
         operation_id="backup_schedule_update",
-        tags=["backup jobs"],
+        tags=["jobs"],
         summary="Change some of the shop's backup schedule",
         description=_DESCRIPTION,
         request=ScheduleSerializer(partial=True),

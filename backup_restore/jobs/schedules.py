@@ -72,21 +72,25 @@ def schedule_update(
     *,
     tenant,
     user,
-    changes: Mapping[str, Any],
+    changes: Mapping[str, Any] | None = None,
     require_all: bool = False,
     ip: str | None = None,
     now: datetime | None = None,
+    **fields: Any,
 ) -> BackupSchedule:
-    """Change the shop's schedule (``changes``: any of ``FIELDS``; all of them with ``require_all``,
-    as a PUT does) and compute its next run. A bad value raises ``InvalidSchedule`` naming the
-    field, and nothing changes. Both outcomes are audited.
+    """Change the shop's schedule and compute its next run: ``schedule_update(tenant=, user=,
+    hour=4)`` from code, or ``changes=<a request body>`` (any of ``FIELDS``; all of them with
+    ``require_all``, as a PUT does). A bad value raises ``InvalidSchedule`` naming the field,
+    and nothing changes. Both outcomes are audited.
 
-    ``changes`` is a mapping rather than keyword arguments because it comes straight from a
-    request body: a key such as ``"user"`` must be refused, not bound to a parameter.
+    A request body goes in as ``changes``, never as keyword arguments, so that a key such as
+    ``"user"`` or ``"now"`` is refused as an unknown setting, not bound to a parameter.
     """
     schedule = schedule_get(tenant=tenant)
     try:
-        values = _validated(schedule, changes, require_all=require_all)
+        if changes is not None and not isinstance(changes, Mapping):
+            raise InvalidSchedule("Send the schedule as a JSON object with: " + _fields_text() + ".")
+        values = _validated(schedule, {**(changes or {}), **fields}, require_all=require_all)
     except InvalidSchedule as exc:
         _audit(tenant, user, ip, "refused", code=exc.code, field=exc.field)
         raise
@@ -118,8 +122,6 @@ def _first_run(schedule: BackupSchedule, now: datetime) -> datetime | None:
 
 def _validated(current: BackupSchedule, changes: Mapping[str, Any], *, require_all: bool) -> dict[str, Any]:
     """The changes to apply, each checked, and the schedule they make checked as a whole."""
-    if not isinstance(changes, Mapping):
-        raise InvalidSchedule("Send the schedule as a JSON object: " + _fields_text() + ".")
     unknown = [name for name in changes if name not in FIELDS and name not in READ_ONLY]
     if unknown:
         name = str(unknown[0])[:60]

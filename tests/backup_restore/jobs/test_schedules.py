@@ -140,7 +140,7 @@ def test_enabling_computes_the_next_run_and_disabling_clears_it():
     assert schedule.next_run_at == utc(2025, 6, 2, 6)  # 02:00 in La Paz
     schedule = schedule_update(tenant=tenant, user=tenant.owner, changes={"timezone": "Asia/Tokyo"}, now=now)
     assert schedule.next_run_at == utc(2025, 6, 1, 17)  # 02:00 on 2 June in Tokyo, already 21:00 on the 1st
-    schedule = schedule_update(tenant=tenant, user=tenant.owner, changes={"enabled": False}, now=now)
+    schedule = schedule_update(tenant=tenant, user=tenant.owner, enabled=False, now=now)  # keywords from code
     assert schedule.next_run_at is None and BackupSchedule.objects.get().hour == 2
     outcomes = [orjson.loads(e.descripcion) for e in audit_entries(tenant, "backup").order_by("pk")]
     assert [(o["event"], o["outcome"]) for o in outcomes] == [("backup_schedule", "updated")] * 3
