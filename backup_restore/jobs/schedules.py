@@ -142,7 +142,7 @@ def _validated(current: BackupSchedule, changes: Mapping[str, Any], *, require_a
 
 
 def _check(name: str, value: Any) -> None:
-    shown = shorten(repr(value), 40)
+    shown = shorten(value, 40)
     if name == "enabled":
         if not isinstance(value, bool):
             raise InvalidSchedule(f"enabled must be true or false, not {shown}.", field=name)

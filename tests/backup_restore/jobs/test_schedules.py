@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from rest_framework.test import APIClient
 
 from backup_restore.errors import InvalidSchedule
-from backup_restore.jobs import schedules
 from backup_restore.jobs.models import BackupJob, BackupSchedule
 from backup_restore.jobs.progress import worker_name
 from backup_restore.jobs.runner import job_run
