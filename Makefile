@@ -33,12 +33,14 @@ demo: migrate
 		$(PY) manage.py seed_tenant demo --rows $(DEMO_ROWS) --password demo1234; \
 	fi
 
-# The web server and one job worker (backups and restores as jobs); Ctrl-C stops both.
+# The web server, one job worker (backups and restores as jobs) and the backup scheduler
+# (queues the shops' scheduled backups when due); Ctrl-C stops all three.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (token: POST /api/auth/token/ with demo_owner / demo1234)"
 	@echo "The owners' page: http://$(HOST):$(PORT)/backups/  (log in as demo_owner / demo1234)"
 	@trap 'kill 0' INT TERM EXIT; \
 	DEBUG=1 $(PY) manage.py db_worker --interval 1 & \
+	DEBUG=1 $(PY) manage.py backup_schedules --loop 60 & \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # `make test`: everything but the tests marked slow (the 1 GiB upload, memory at scale, the

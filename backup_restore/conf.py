@@ -105,6 +105,17 @@ DEFAULTS: dict[str, Any] = {
     "DOWNLOAD_LINK_SECONDS": 15 * 60,
     "JOB_HEARTBEAT_SECONDS": 15,
     "JOB_STALE_SECONDS": 120,
+    # Scheduled backups (backup_restore/jobs/schedules.py). A shop without a schedule of its own
+    # starts from these: disabled, daily at SCHEDULE_HOUR (0-23) shop-local time in
+    # SCHEDULE_TIMEZONE (an IANA zone name; None means settings.TIME_ZONE), keeping the newest
+    # archive of each of the last SCHEDULE_KEEP_DAILY days and SCHEDULE_KEEP_WEEKLY ISO weeks
+    # that have one. `manage.py backup_schedules --loop` checks for due schedules every
+    # SCHEDULER_INTERVAL_SECONDS (a cron job or systemd timer runs it one-shot instead).
+    "SCHEDULE_HOUR": 3,
+    "SCHEDULE_TIMEZONE": None,
+    "SCHEDULE_KEEP_DAILY": 7,
+    "SCHEDULE_KEEP_WEEKLY": 4,
+    "SCHEDULER_INTERVAL_SECONDS": 60,
     # SQLite only: folder of the per-tenant restore lock files (default: <MEDIA_ROOT>/../locks).
     "LOCK_DIR": None,
 }

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from . import jobs, views
+from .schedule import ScheduleView
 
 urlpatterns = [
     path("backup/", views.BackupView.as_view(), name="backup"),
     path("restore/", views.RestoreView.as_view(), name="restore"),
+    path("backups/schedule/", ScheduleView.as_view(), name="backup-schedule"),
     path("backups/", jobs.BackupsView.as_view(), name="backups"),
     path("backups/<int:pk>/", jobs.BackupJobView.as_view(), name="backup-job"),
     path("backups/<int:pk>/cancel/", jobs.BackupCancelView.as_view(), name="backup-cancel"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -20,6 +21,8 @@ from .router import progress_db
 
 WRITE_EVERY = 0.5  # seconds: at most two progress writes a second, whatever the row rate
 
+Observer = Callable[[str, int, "int | None"], None]  # (phase, rows, total): every report, unthrottled
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -28,12 +31,15 @@ def worker_name() -> str:
 class JobProgress:
     """``progress(phase, rows, total=None)``: the callback the services take."""
 
-    def __init__(self, job: BackupJob) -> None:
+    def __init__(self, job: BackupJob, observer: Observer | None = None) -> None:
         self.job_id = job.pk
         self.phase = ""
         self._last = 0.0
+        self._observer = observer
 
     def __call__(self, phase: str, rows: int, total: int | None = None) -> None:
+        if self._observer is not None:
+            self._observer(phase, rows, total)
         now = time.monotonic()
         if phase == self.phase and total is None and now - self._last < WRITE_EVERY:
             return

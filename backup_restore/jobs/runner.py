@@ -24,16 +24,20 @@ from ..registry import get_plan
 from ..restore import tenant_restore
 from ..tenancy import tenant_by_pk, user_by_pk
 from .models import BackupJob
-from .progress import JobProgress, worker_name
+from .progress import JobProgress, Observer, worker_name
 from .storage import CHUNK, archive_delete, archive_open, archive_write, local_copy
 
 logger = logging.getLogger("backup_restore")
 State = BackupJob.State
 
 
-def job_run(*, job_id: int) -> BackupJob | None:
+def job_run(*, job_id: int, observer: Observer | None = None) -> BackupJob | None:
     """Run the queued job ``job_id`` to its end; None if it is not queued (cancelled, or run
-    already by another worker). Every outcome is recorded on the job; nothing is raised."""
+    already by another worker). Every outcome is recorded on the job; nothing is raised but
+    ``KeyboardInterrupt`` (the job is then recorded cancelled).
+
+    ``observer(phase, rows, total)`` hears every progress report in this thread, also those
+    not written to the row (a command's progress bar: ``management/commands/_jobs.py``)."""
     jobs_sweep()
     job = _claim(job_id)
     if job is None:
@@ -41,9 +45,12 @@ def job_run(*, job_id: int) -> BackupJob | None:
     try:
         with _heartbeat(job):
             if job.kind == BackupJob.Kind.BACKUP:
-                _run_backup(job)
+                _run_backup(job, JobProgress(job, observer=observer))
             else:
-                _run_restore(job)
+                _run_restore(job, JobProgress(job, observer=observer))
+    except KeyboardInterrupt:  # Ctrl-C in a command running the job: a restore rolled back already
+        _finish(job, State.CANCELLED, error=Cancelled("Interrupted; nothing was changed or kept.").to_dict())
+        raise
     except Cancelled as exc:
         _finish(job, State.CANCELLED, error=exc.to_dict())
     except BackupError as exc:
@@ -152,9 +159,8 @@ def _heartbeat(job: BackupJob) -> Iterator[None]:
 # -- backup ------------------------------------------------------------------------------------
 
 
-def _run_backup(job: BackupJob) -> None:
+def _run_backup(job: BackupJob, progress: JobProgress) -> None:
     tenant = _tenant(job)
-    progress = JobProgress(job)
     progress("writing", 0, total=_row_estimate(tenant))
     container = Container(job.container)
     filename = backup_filename(tenant, container, when=job.created_at)
@@ -248,9 +254,8 @@ class _HashingReader:
 # -- restore -----------------------------------------------------------------------------------
 
 
-def _run_restore(job: BackupJob) -> None:
+def _run_restore(job: BackupJob, progress: JobProgress) -> None:
     tenant = _tenant(job)
-    progress = JobProgress(job)
     source = job.source
     progress("checking", 0, total=source.rows if source else None)
     with _restore_file(job) as fileobj:

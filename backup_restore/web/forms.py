@@ -74,7 +74,7 @@ class ScheduleForm(forms.Form):
     enabled = forms.BooleanField(label=_("Make a backup every day"), required=False)
     hour = forms.IntegerField(label=_("Hour of the day (0–23)"), min_value=0, max_value=23)
     timezone = forms.CharField(label=_("Time zone"), max_length=64)
-    keep_daily = forms.IntegerField(label=_("Daily backups to keep"), min_value=0, max_value=365)
+    keep_daily = forms.IntegerField(label=_("Daily backups to keep"), min_value=0, max_value=366)
     keep_weekly = forms.IntegerField(label=_("Weekly backups to keep"), min_value=0, max_value=520)
 
     def clean_timezone(self):

@@ -1,5 +1,6 @@
-"""``make run``, the README's first command: it serves the API and runs a job worker on the
-embedded SQLite default, with the demo shop; Ctrl-C stops every process it started."""
+"""``make run``, the README's first command: it serves the API and runs a job worker and the
+backup scheduler on the embedded SQLite default, with the demo shop; Ctrl-C stops every process
+it started."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def test_make_run_serves_the_api_runs_a_worker_and_stops_both(tmp_path):
         assert job["state"] == "succeeded", job
         assert job["rows"] > 0 and list((tmp_path / "backups").rglob("*.ndjson.zst"))
         processes = _session(make.pid)
-        assert {"runserver", "db_worker"} <= {_role(p) for p in processes}
+        assert {"runserver", "db_worker", "backup_schedules"} <= {_role(p) for p in processes}
     finally:
         os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's foreground group
         make.wait(timeout=60)
@@ -89,4 +90,4 @@ def _role(process: psutil.Process) -> str:
         command = process.cmdline()
     except psutil.Error:
         return ""
-    return next((word for word in ("runserver", "db_worker") if word in command), "")
+    return next((word for word in ("runserver", "db_worker", "backup_schedules") if word in command), "")

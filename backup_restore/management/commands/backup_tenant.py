@@ -7,26 +7,42 @@ from django.core.management.base import BaseCommand, CommandError
 from streaming import BackupError, Container
 
 from backup_restore.export import BackupStats, backup_filename, tenant_backup_stream
+from backup_restore.jobs import services
+from backup_restore.jobs.models import BackupJob
 from backup_restore.tenancy import tenant_by_slug
 
+from ._jobs import human_size, job_failure, run_job_here
 from ._progress import progress_bar
 
 
 class Command(BaseCommand):
     requires_system_checks: list = []  # long transfers need no URL or model checks first; saves ~0.2 s
-    help = "Write a tenant's backup to a file (or '-' for standard output)."
+    help = (
+        "Write a tenant's backup to a file (or '-' for standard output), or with --store keep it "
+        "as an archive in the backups storage, listed by list_backups and the API."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the tenant's slug")
-        parser.add_argument("-o", "--output", help="file to write, '-' for stdout (default: backup_<slug>_<stamp>.<ext>)")
-        parser.add_argument("--format", default=Container.NDJSON_ZST, choices=[c.value for c in Container])
+        target = parser.add_mutually_exclusive_group()
+        target.add_argument("-o", "--output", help="file to write, '-' for stdout (default: backup_<slug>_<stamp>.<ext>)")
+        target.add_argument(
+            "--store",
+            action="store_true",
+            help="run a backup job here and keep the verified archive in STORAGES['backups'] (ndjson.zst)",
+        )
+        parser.add_argument("--format", choices=[c.value for c in Container], help="default: ndjson.zst")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
-    def handle(self, *args, slug, output, format, no_progress, **options):
+    def handle(self, *args, slug, output, store, format, no_progress, **options):
         tenant = tenant_by_slug(slug)
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
-        container = Container(format)
+        if store:
+            if format not in (None, Container.NDJSON_ZST):
+                raise CommandError("Stored archives are always ndjson.zst; leave out --format with --store.")
+            return self._store(tenant, enabled=False if no_progress else None)
+        container = Container(format or Container.NDJSON_ZST)
         stats = BackupStats(container=container)
         chunks = tenant_backup_stream(tenant=tenant, container=container, stats=stats)
         with progress_bar(unit="row", desc=f"backup {slug}", enabled=False if no_progress else None) as bar:
@@ -41,6 +57,19 @@ class Command(BaseCommand):
             except BackupError as error:
                 raise CommandError(f"No backup was made [{error.code}]: {error.message}") from error
         self.stderr.write(f"{stats.rows} rows, {stats.bytes} bytes -> {target}")
+
+    def _store(self, tenant, *, enabled: bool | None) -> None:
+        """A backup job (origin ``command``) run in this process: the same runner as a worker."""
+        job, created = services.backup_job_start(tenant=tenant, user=None, origin=BackupJob.Origin.COMMAND)
+        if not created:
+            self.stderr.write(f"A backup of {tenant.slug} is already {job.state} (job {job.pk}); following it.")
+        job = run_job_here(job, tenant=tenant, desc=f"backup {tenant.slug}", enabled=enabled, stderr=self.stderr)
+        if job.state != BackupJob.State.SUCCEEDED:
+            raise job_failure(job, "No backup was stored")
+        self.stdout.write(
+            f"Stored backup {job.pk} of {tenant.slug}: {job.rows} rows, {job.sections} sections, "
+            f"{human_size(job.size)} ({job.size} bytes), sha256 {job.sha256}, file {job.filename}"
+        )
 
     def _write_file(self, chunks, target: Path, stats, bar) -> None:
         """Write next to the target and rename at the end: a failed backup leaves no half file."""

@@ -1,38 +1,63 @@
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
-from backup_restore.errors import BackupError
+from backup_restore.errors import BackupError, JobNotFound
+from backup_restore.jobs import services
+from backup_restore.jobs.models import BackupJob
 from backup_restore.restore import tenant_restore
-from backup_restore.tenancy import tenant_by_slug
+from backup_restore.tenancy import tenant_by_pk, tenant_by_slug
 
-from ._progress import progress_bar
+from ._jobs import job_failure, run_job_here
+from ._progress import PhaseBar, progress_bar
 
 
 class Command(BaseCommand):
     requires_system_checks: list = []  # long transfers need no URL or model checks first; saves ~0.2 s
-    help = "Restore a backup file into a tenant (all or nothing) and print the JSON summary."
+    help = (
+        "Restore a backup file, or with --archive ID a stored archive of the tenant, into the tenant "
+        "(all or nothing) and print the JSON summary."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the tenant to restore into")
-        parser.add_argument("file", help="the backup file (.ndjson.zst, .ndjson, .json, optionally gzipped)")
+        parser.add_argument(
+            "file", nargs="?", help="the backup file (.ndjson.zst, .ndjson, .json, optionally gzipped); not with --archive"
+        )
+        parser.add_argument(
+            "--archive", type=int, metavar="ID", help="restore the tenant's stored archive ID (see list_backups) as a job"
+        )
         parser.add_argument("--replace", action="store_true", help="delete the tenant's data first (audit log kept)")
         parser.add_argument("--dry-run", action="store_true", help="do everything, then roll back")
         parser.add_argument(
             "--allow-other-tenant",
             action="store_true",
-            help="platform operators only: accept a backup taken from another tenant (e.g. a migration)",
+            help="platform operators only: accept a backup file taken from another tenant (e.g. a migration)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
-    def handle(self, *args, slug, file, replace, dry_run, allow_other_tenant, no_progress, **options):
+    def handle(self, *args, slug, file, archive, replace, dry_run, allow_other_tenant, no_progress, **options):
         tenant = tenant_by_slug(slug)
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
+        if (file is None) == (archive is None):
+            raise CommandError("Give either a backup FILE or --archive ID (see list_backups), not both and not neither.")
+        enabled = False if no_progress else None
+        if archive is not None:
+            if allow_other_tenant:
+                raise CommandError("--allow-other-tenant is for backup files; a stored archive is the tenant's own.")
+            summary = self._from_archive(tenant, archive, replace=replace, dry_run=dry_run, enabled=enabled)
+        else:
+            summary = self._from_file(
+                tenant, file, replace=replace, dry_run=dry_run, allow_other_tenant=allow_other_tenant, enabled=enabled
+            )
+        self.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+
+    def _from_file(self, tenant, file, *, replace, dry_run, allow_other_tenant, enabled) -> dict:
         try:
             source = open(file, "rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
-        with source, progress_bar(unit="row", desc=f"restore {slug}", enabled=False if no_progress else None) as bar:
+        with source, progress_bar(unit="row", desc=f"restore {tenant.slug}", enabled=enabled) as bar:
             try:
                 summary = tenant_restore(
                     tenant=tenant,
@@ -40,25 +65,42 @@ class Command(BaseCommand):
                     replace=replace,
                     dry_run=dry_run,
                     allow_other_tenant=allow_other_tenant,
-                    progress=_Progress(bar),
+                    progress=PhaseBar(bar),
                 )
             except BackupError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]" + (f" (line {exc.line})" if exc.line else "")) from exc
-        self.stdout.write(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        return summary.to_dict()
+
+    def _from_archive(self, tenant, archive_id: int, *, replace, dry_run, enabled) -> dict:
+        """A restore job (origin ``command``) from the stored archive, run here by the worker's runner."""
+        try:
+            job = services.restore_job_start(
+                tenant=tenant,
+                user=None,
+                archive_id=archive_id,
+                replace=replace,
+                dry_run=dry_run,
+                origin=BackupJob.Origin.COMMAND,
+            )
+        except JobNotFound:
+            raise CommandError(_not_found(tenant, archive_id)) from None
+        except BackupError as exc:
+            raise CommandError(f"{exc.message} [{exc.code}]") from exc
+        job = run_job_here(job, tenant=tenant, desc=f"restore {tenant.slug}", enabled=enabled, stderr=self.stderr)
+        if job.state != BackupJob.State.SUCCEEDED:
+            raise job_failure(job, f"Archive {archive_id} was not restored; nothing was changed")
+        return job.summary
 
 
-class _Progress:
-    """Two passes on one bar: the check of the whole file, then the restore itself."""
+def _not_found(tenant, archive_id: int) -> str:
+    """Operators may know every shop: say whose archive it is (the API says "not found" only)."""
+    owner_id = BackupJob.objects.filter(pk=archive_id, kind=BackupJob.Kind.BACKUP).values_list("tenant_id", flat=True).first()
+    if owner_id is None:
+        return f"There is no stored backup {archive_id} (list_backups {tenant.slug} lists them)."
+    owner = tenant_by_pk(owner_id)
+    whose = f"shop {owner.slug!r}" if owner is not None else "a shop that no longer exists"
+    return (
+        f"Backup {archive_id} belongs to {whose}, not to {tenant.slug!r}: a shop is restored only from its own "
+        f"archives (download it and use FILE --allow-other-tenant to move data between shops)."
+    )
 
-    def __init__(self, bar) -> None:
-        self.bar = bar
-        self.phase = None
-
-    def __call__(self, phase: str, rows: int, total: int | None = None) -> None:
-        if phase != self.phase:
-            self.phase = phase
-            self.bar.set_description(phase)
-            self.bar.reset(total=total)
-        elif total is not None:
-            self.bar.total = total
-        self.bar.update(rows - self.bar.n)
