@@ -1,5 +1,7 @@
 import orjson
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backup_restore.errors import BackupError
 from backup_restore.restore import tenant_restore
@@ -27,12 +29,12 @@ class Command(BaseCommand):
     def handle(self, *args, slug, file, replace, dry_run, allow_other_tenant, no_progress, **options):
         tenant = tenant_by_slug(slug)
         if tenant is None:
-            raise CommandError(f"No tenant with slug {slug!r}.")
+            raise CommandError(_("No tenant with slug %(slug)s.") % {"slug": repr(slug)})
         try:
             source = open(file, "rb")
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
-        with source, progress_bar(unit="row", desc=f"restore {slug}", enabled=False if no_progress else None) as bar:
+            raise CommandError(_("Cannot read %(file)s: %(reason)s.") % {"file": file, "reason": exc.strerror}) from None
+        with source, progress_bar(unit="row", desc=_("restore %(slug)s") % {"slug": slug}, enabled=False if no_progress else None) as bar:
             try:
                 summary = tenant_restore(
                     tenant=tenant,
@@ -43,8 +45,18 @@ class Command(BaseCommand):
                     progress=_Progress(bar),
                 )
             except BackupError as exc:
-                raise CommandError(f"{exc.message} [{exc.code}]" + (f" (line {exc.line})" if exc.line else "")) from exc
+                raise CommandError(_failure(exc)) from exc
         self.stdout.write(orjson.dumps(summary.to_dict(), option=orjson.OPT_INDENT_2).decode())
+
+
+def _failure(exc: BackupError) -> str:
+    values = {"message": exc.message, "code": exc.code, "line": exc.line}
+    if exc.line:
+        return _("%(message)s [%(code)s] (line %(line)s)") % values
+    return _("%(message)s [%(code)s]") % values
+
+
+_PHASES = {"checking": gettext_lazy("checking"), "restoring": gettext_lazy("restoring")}
 
 
 class _Progress:
@@ -57,7 +69,7 @@ class _Progress:
     def __call__(self, phase: str, rows: int, total: int | None = None) -> None:
         if phase != self.phase:
             self.phase = phase
-            self.bar.set_description(phase)
+            self.bar.set_description(str(_PHASES.get(phase, phase)))
             self.bar.reset(total=total)
         elif total is not None:
             self.bar.total = total
