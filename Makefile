@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # environment wins. The server refuses to start without one: there is no default key.
 export SECRET_KEY ?= $(shell umask 077; mkdir -p var && { test -s var/secret_key || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key; } && cat var/secret_key)
 
-.PHONY: run test test-all venv migrate demo clean
+.PHONY: run test test-all venv migrate demo clean messages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,9 @@ test-all: venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var
+
+# Rebuild the catalogs (locale/) after changing a message: needs GNU gettext (apt install gettext).
+# The compiled .mo files are committed, so `make run` and `make test` need no gettext.
+messages: venv
+	$(PY) manage.py makemessages -l es -l en --add-location=file --ignore='.venv/*' --ignore='tests/*' --ignore='benchmarks/*' --ignore='var/*' --ignore='docs/*'
+	for lang in es en; do msgfmt --check -o locale/$$lang/LC_MESSAGES/django.mo locale/$$lang/LC_MESSAGES/django.po; done

@@ -6,4 +6,10 @@ class BackupRestoreConfig(AppConfig):
     verbose_name = "Backup & restore"
 
     def ready(self) -> None:
+        from streaming.errors import set_translation
+
         from . import checks  # noqa: F401  (registers the system check)
+        from .errors import translate
+
+        # streaming knows no Django: its messages are translated through Django's catalogs.
+        set_translation(translate)

@@ -48,12 +48,25 @@ The tree::
             ├── ArchiveCorrupt         archive_corrupt       a stored archive does not match its digest
             └── StorageFailed          storage_failed        the archive storage refused a read or write
 
+Messages follow Django's ``ValidationError``: a translatable template (``gettext_lazy``) with named
+``%(name)s`` placeholders and its ``params``, translated into the active language (the request's,
+``LocaleMiddleware``) when the error is made, then formatted. ``streaming``'s own messages go through
+the same translation (``translate``, installed by ``BackupRestoreConfig.ready``). Codes never change
+with the language.
+
 Which endpoint raises what is read off this tree (``backup_restore.api.schema``): classes under
 ``ExportError`` belong to the download, those under ``Unavailable`` to both, everything else
 to the restore; those under ``JobError`` to the job API.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from streaming.errors import BackupError, BackupFormatError, ErrorCode
 
@@ -99,23 +112,31 @@ __all__ = [
     "UploadTooLarge",
     "WrongTenant",
     "leaf_errors",
+    "translate",
 ]
+
+
+def translate(template: Any) -> str:
+    """A message template in the active language: a lazy translation (``gettext_lazy``) is
+    resolved, a plain string (``streaming``'s templates, marked with ``gettext_noop``) looked up."""
+    return str(template) if isinstance(template, Promise) else gettext(template)
 
 
 class ServiceError(BackupError):
     """An error raised by the Django side. ``default_message`` is used when none is given."""
 
-    default_message = "The backup or restore could not be done."
+    default_message: Any = _("The backup or restore could not be done.")
 
     def __init__(
         self,
-        message: str | None = None,
+        message: Any = None,
         *,
+        params: Mapping[str, Any] | None = None,
         line: int | None = None,
         section: str | None = None,
         field: str | None = None,
     ) -> None:
-        super().__init__(message or self.default_message, line=line, section=section, field=field)
+        super().__init__(message or self.default_message, params=params, line=line, section=section, field=field)
 
 
 class RequestError(ServiceError):
@@ -128,24 +149,24 @@ class ExportError(ServiceError):
 
 class UnknownFormat(ExportError, RequestError):
     code = "unknown_format"
-    default_message = "Unknown backup format."
+    default_message = _("Unknown backup format.")
 
 
 class MissingFile(RequestError):
     code = "missing_file"
-    default_message = "Attach the backup file in the 'backup_file' field."
+    default_message = _("Attach the backup file in the 'backup_file' field.")
 
 
 class InvalidFlag(RequestError):
     code = "invalid_flag"
-    default_message = "A flag must be true or false."
+    default_message = _("A flag must be true or false.")
 
 
 class LengthRequired(RequestError):
     """A chunked upload: Django reads no request body without a Content-Length."""
 
     code = "length_required"
-    default_message = (
+    default_message = _(
         "Send the backup with a Content-Length header: Django does not read chunked uploads "
         "(curl -F, browsers and most HTTP clients send one)."
     )
@@ -153,12 +174,12 @@ class LengthRequired(RequestError):
 
 class InvalidContentLength(RequestError):
     code = "invalid_content_length"
-    default_message = "The Content-Length header is not a number of bytes."
+    default_message = _("The Content-Length header is not a number of bytes.")
 
 
 class UploadTooLarge(RequestError):
     code = "upload_too_large"
-    default_message = "The file is larger than this server accepts for a restore."
+    default_message = _("The file is larger than this server accepts for a restore.")
 
 
 class InvalidBackupContent(ServiceError):
@@ -189,7 +210,7 @@ class DuplicateRow(InvalidBackupContent):
 
 class RejectedByDatabase(InvalidBackupContent):
     code = "rejected_by_database"
-    default_message = "The database refused the restored data. Nothing was changed."
+    default_message = _("The database refused the restored data. Nothing was changed.")
 
 
 class StreamFailure(ExportError):
@@ -209,19 +230,19 @@ class UnexportableValue(StreamFailure):
 
 class WrongTenant(ServiceError):
     code = "wrong_tenant"
-    default_message = "The backup does not say which shop it belongs to."
+    default_message = _("The backup does not say which shop it belongs to.")
 
 
 class RestoreInProgress(ServiceError):
     code = "restore_in_progress"
-    default_message = "A restore of this shop is already running. Wait for it to finish, then try again."
+    default_message = _("A restore of this shop is already running. Wait for it to finish, then try again.")
 
 
 class RestoreFailed(ServiceError):
     """Something outside the file went wrong (database down, disk full); nothing was changed."""
 
     code = "restore_failed"
-    default_message = "The restore failed and was rolled back; nothing was changed."
+    default_message = _("The restore failed and was rolled back; nothing was changed.")
 
 
 class Unavailable(ServiceError):
@@ -232,7 +253,7 @@ class Unavailable(ServiceError):
 
 class DatabaseBusy(Unavailable):
     code = "database_busy"
-    default_message = (
+    default_message = _(
         "The database is busy with another long write (a restore of another shop?): the embedded "
         "SQLite database lets one write happen at a time. Nothing was changed; try again in a minute."
     )
@@ -244,67 +265,67 @@ class JobError(ServiceError):
 
 class JobNotFound(JobError):
     code = "not_found"
-    default_message = "There is no such backup or job in your shop."
+    default_message = _("There is no such backup or job in your shop.")
 
 
 class JobFinished(JobError):
     code = "job_finished"
-    default_message = "The job has already ended; there is nothing to cancel."
+    default_message = _("The job has already ended; there is nothing to cancel.")
 
 
 class JobActive(JobError):
     code = "job_active"
-    default_message = "The job has not ended yet; cancel it or wait for it to end first."
+    default_message = _("The job has not ended yet; cancel it or wait for it to end first.")
 
 
 class ArchiveNotReady(JobError):
     code = "archive_not_ready"
-    default_message = "This backup is not ready: only a backup that finished successfully can be downloaded or restored."
+    default_message = _("This backup is not ready: only a backup that finished successfully can be downloaded or restored.")
 
 
 class MissingSource(JobError):
     code = "missing_source"
-    default_message = 'Send a backup file (multipart "backup_file") or the id of a stored backup ("backup").'
+    default_message = _('Send a backup file (multipart "backup_file") or the id of a stored backup ("backup").')
 
 
 class InvalidSchedule(JobError):
     code = "invalid_schedule"
-    default_message = "The schedule has a value out of range."
+    default_message = _("The schedule has a value out of range.")
 
 
 class LinkInvalid(JobError):
     code = "link_invalid"
-    default_message = "This download link is not valid. Ask for a new link."
+    default_message = _("This download link is not valid. Ask for a new link.")
 
 
 class LinkExpired(JobError):
     code = "link_expired"
-    default_message = "This download link has expired. Ask for a new link."
+    default_message = _("This download link has expired. Ask for a new link.")
 
 
 class RangeNotSatisfiable(JobError):
     code = "range_not_satisfiable"
-    default_message = "The requested byte range lies beyond the end of the file."
+    default_message = _("The requested byte range lies beyond the end of the file.")
 
 
 class Cancelled(JobError):
     code = "cancelled"
-    default_message = "The job was cancelled; nothing was changed."
+    default_message = _("The job was cancelled; nothing was changed.")
 
 
 class WorkerLost(JobError):
     code = "worker_lost"
-    default_message = "The process running this job stopped before it ended; nothing was changed. Start it again."
+    default_message = _("The process running this job stopped before it ended; nothing was changed. Start it again.")
 
 
 class ArchiveCorrupt(JobError):
     code = "archive_corrupt"
-    default_message = "The stored backup does not match the digest recorded when it was made; it was not used."
+    default_message = _("The stored backup does not match the digest recorded when it was made; it was not used.")
 
 
 class StorageFailed(JobError):
     code = "storage_failed"
-    default_message = "The backup storage could not be reached; nothing was stored. Try again later."
+    default_message = _("The backup storage could not be reached; nothing was stored. Try again later.")
 
 
 def leaf_errors(base: type[ServiceError] = ServiceError) -> list[type[ServiceError]]:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .conf import backup_settings
 from .registry import BackupPlan, FieldKind, FieldPlan, ModelPlan
@@ -61,7 +63,15 @@ class OutsideLinks:
         return _noting_ids(rows, ids, _pk_index(plan))
 
     def warnings(self) -> list[str]:
-        return [f"{key}: {count} link(s) to another shop left empty" for key, count in sorted(self.left_empty.items())]
+        return [
+            ngettext(
+                "%(field)s: %(count)s link to another shop left empty",
+                "%(field)s: %(count)s links to another shop left empty",
+                count,
+            )
+            % {"field": key, "count": count}
+            for key, count in sorted(self.left_empty.items())
+        ]
 
     def log(self) -> None:
         for line in self.warnings():
@@ -77,8 +87,10 @@ class OutsideLinks:
             if found is None:
                 if required:
                     raise ValueProblem(
-                        "links to a row of another shop; the backup cannot carry that link, and the field "
-                        "cannot be left empty"
+                        _(
+                            "links to a row of another shop; the backup cannot carry that link, and the field "
+                            "cannot be left empty"
+                        )
                     )
                 counter[key] += 1
             return found

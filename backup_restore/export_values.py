@@ -23,6 +23,7 @@ import orjson
 from django.core import validators
 from django.db import models
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
 
 from streaming.encoding import encode_record
 from streaming.errors import shorten
@@ -104,8 +105,11 @@ def _file_form_check(field: models.Field) -> Check:
 def refuse(plan: ModelPlan, row: tuple, column: int, name: str, problem: ValueProblem) -> UnexportableValue:
     pk = row[next(i for i, f in enumerate(plan.fields) if f.kind is FieldKind.PK)]
     return UnexportableValue(
-        f"{plan.label} row id {pk}, field {name}: {problem}. A restore would refuse this value, so no backup "
-        f"was made; correct it in the shop's data and back up again.",
+        _(
+            "%(section)s row id %(id)s, field %(field)s: %(problem)s. A restore would refuse this value, so no "
+            "backup was made; correct it in the shop's data and back up again."
+        ),
+        params={"section": plan.label, "id": pk, "field": name, "problem": str(problem)},
         section=plan.label,
         field=name,
     )
@@ -121,13 +125,18 @@ def unreadable_value(plan: ModelPlan, tenant, using: str, error: Exception) -> U
         if (limits := _readable_range(f.field)) and (found := _outside(plan, f.field, limits, tenant, using)):
             pk, text = found
             return UnexportableValue(
-                f"{plan.label} row id {pk}, field {f.name}: the value {text} lies outside what the field can hold "
-                f"({limits[0]} to {limits[1]}), so no backup was made; correct it in the shop's data and back up again.",
+                _(
+                    "%(section)s row id %(id)s, field %(field)s: the value %(value)s lies outside what the field "
+                    "can hold (%(low)s to %(high)s), so no backup was made; correct it in the shop's data and back "
+                    "up again."
+                ),
+                params={"section": plan.label, "id": pk, "field": f.name, "value": text, "low": limits[0], "high": limits[1]},
                 section=plan.label,
                 field=f.name,
             )
     return UnexportableValue(
-        f"{plan.label}: the database holds a value that cannot be read ({error}), so no backup was made.",
+        _("%(section)s: the database holds a value that cannot be read (%(error)s), so no backup was made."),
+        params={"section": plan.label, "error": error},
         section=plan.label,
     )
 
@@ -167,7 +176,7 @@ def _carried(value: Any) -> Any:
             return value
         if Decimal(repr(float(value))) == value:  # the shortest writing of a float: jsonb's reading of one
             return float(value)
-        raise ValueProblem(f"holds the whole number {shorten(value)}, beyond the 64 bits a backup carries")
+        raise ValueProblem(_("holds the whole number %(value)s, beyond the 64 bits a backup carries"), value=shorten(value))
     if type(value) is list:
         items = [_carried(item) for item in value]
         return value if all(a is b for a, b in zip(items, value)) else items

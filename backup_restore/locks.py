@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from .conf import backup_settings
+from django.utils.translation import gettext_lazy as _
+
 from .errors import RestoreInProgress
 
 _LOCK_CLASS = zlib.crc32(b"backup_restore.restore") & 0x7FFFFFFF
@@ -59,7 +61,8 @@ def _file_lock(tenant) -> Iterator[None]:
 
 def _in_progress(tenant) -> RestoreInProgress:
     return RestoreInProgress(
-        f"A restore of {tenant.name} is already running. Wait for it to finish, then try again."
+        _("A restore of %(shop)s is already running. Wait for it to finish, then try again."),
+        params={"shop": tenant.name},
     )
 
 

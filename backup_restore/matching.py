@@ -23,6 +23,8 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 
+from django.utils.translation import gettext_lazy as _
+
 from .errors import DuplicateRow
 
 MATCH_CHUNK = 100  # distinct keys per query
@@ -80,8 +82,8 @@ class Matcher:
             return None
         if not self._claims.take(pks[0]):
             raise DuplicateRow(
-                f"Row at line {line} of {self.label} has the same {', '.join(self.natural_key)} "
-                "as an earlier row of the file.",
+                _("Row at line %(line)s of %(section)s has the same %(key)s as an earlier row of the file."),
+                params={"line": line, "section": self.label, "key": ", ".join(self.natural_key)},
                 line=line,
                 section=self.label,
                 field=", ".join(self.natural_key),

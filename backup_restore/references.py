@@ -11,6 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from streaming.errors import shorten
 
 from .idmap import IdMap
 from .registry import BackupPlan, FieldKind, FieldPlan, natural_key_index
@@ -18,6 +22,25 @@ from .tenancy import tenant_file_prefix, tenant_users
 from .values import ValueProblem, value_converter
 
 Resolver = Callable[[Any], Any]
+
+# Why values of a field were left empty or cleared: a warning of the restore's summary each.
+_REASONS = {
+    "user": ngettext_lazy(
+        "%(field)s: %(count)s value named a user who is not a member of this shop: left empty",
+        "%(field)s: %(count)s values named users who are not members of this shop: left empty",
+        "count",
+    ),
+    "catalog": ngettext_lazy(
+        "%(field)s: %(count)s value named a catalog entry missing here: left empty",
+        "%(field)s: %(count)s values named catalog entries missing here: left empty",
+        "count",
+    ),
+    "file": ngettext_lazy(
+        "%(field)s: %(count)s value named a file that is not in this shop's storage: cleared",
+        "%(field)s: %(count)s values named files that are not in this shop's storage: cleared",
+        "count",
+    ),
+}
 
 
 class References:
@@ -31,18 +54,23 @@ class References:
         self._catalogs: dict[str, dict[tuple, int]] = {}
 
     def warn(self, section: str, field: str, reason: str) -> None:
+        """``reason``: a key of ``_REASONS``."""
         self._warnings[(section, field, reason)] += 1
 
     def warning_lines(self) -> list[str]:
-        return [f"{section}.{field}: {count} value(s) {reason}" for (section, field, reason), count in self._warnings.items()]
+        """The warnings, in the active language."""
+        return [
+            _REASONS[reason] % {"field": f"{section}.{field}", "count": count}
+            for (section, field, reason), count in self._warnings.items()
+        ]
 
     def resolver(self, section: str, fp: FieldPlan) -> Resolver:
         """A function from the file's value to the database value of an outside reference."""
         match fp.kind:
             case FieldKind.USER:
-                return self._nullable(section, fp, self._user, "named users who are not members of this shop: left empty")
+                return self._nullable(section, fp, self._user, "user")
             case FieldKind.CATALOG:
-                return self._nullable(section, fp, self._catalog(fp), "named catalog entries missing here: left empty")
+                return self._nullable(section, fp, self._catalog(fp), "catalog")
             case FieldKind.FILE:
                 return self._file(section, fp)
         raise ValueError(f"no resolver for {fp.kind}")
@@ -52,11 +80,11 @@ class References:
             if value is None:
                 if fp.field.null:
                     return None
-                raise ValueProblem("is empty (null), but this field needs a value")
+                raise ValueProblem(_("is empty (null), but this field needs a value"))
             found = lookup(value)
             if found is None:
                 if not fp.field.null:
-                    raise ValueProblem(f"{value!r} does not exist here, and this field needs a value")
+                    raise ValueProblem(_("%(value)s does not exist here, and this field needs a value"), value=shorten(value))
                 self.warn(section, fp.name, reason)
             return found
 
@@ -64,7 +92,7 @@ class References:
 
     def _user(self, username: Any) -> int | None:
         if type(username) is not str:
-            raise ValueProblem(f"{username!r} is not a username")
+            raise ValueProblem(_("%(value)s is not a username"), value=shorten(username))
         if self._users is None:
             self._users = dict(tenant_users(self.tenant).using(self.using).values_list("username", "pk"))
         return self._users.get(username)
@@ -78,7 +106,7 @@ class References:
 
         def lookup(key: Any) -> int | None:
             if type(key) is not list or not all(isinstance(part, (str, int)) for part in key):
-                raise ValueProblem(f"{key!r} is not a natural key (a list of texts and numbers)")
+                raise ValueProblem(_("%(value)s is not a natural key (a list of texts and numbers)"), value=shorten(key))
             return index.get(tuple(key))
 
         return lookup
@@ -93,7 +121,7 @@ class References:
                 return name
             if name.startswith(prefix) and ".." not in name and default_storage.exists(name):
                 return name
-            self.warn(section, fp.name, "named files that are not in this shop's storage: cleared")
+            self.warn(section, fp.name, "file")
             return ""
 
         return resolve

@@ -33,6 +33,8 @@ from django.db import (
     transaction,
 )
 
+from django.utils.translation import gettext, gettext_lazy as _
+
 from streaming import Header, Row, Section, SectionEnd, iter_records
 from streaming.errors import shorten
 
@@ -123,14 +125,19 @@ def _failure(exc: Exception, tenant) -> BackupError:
         # points at a row this replace deletes): the log keeps them, the answer does not.
         logger.warning("restore into %s refused by the database: %s", tenant.slug, shorten(str(exc).strip(), 500))
         return RejectedByDatabase(
-            "The database refused the restored data: a row would be left pointing at a row that is "
-            "gone (other data, possibly outside this backup, still links to rows a replace deletes), "
-            "or a unique rule failed. Nothing was changed."
+            _(
+                "The database refused the restored data: a row would be left pointing at a row that is "
+                "gone (other data, possibly outside this backup, still links to rows a replace deletes), "
+                "or a unique rule failed. Nothing was changed."
+            )
         )
     if isinstance(exc, OperationalError) and is_busy(exc):
         return DatabaseBusy()
     logger.exception("restore into %s failed", tenant.slug)
-    return RestoreFailed(f"The restore failed ({type(exc).__name__}) and was rolled back; nothing was changed.")
+    return RestoreFailed(
+        _("The restore failed (%(error)s) and was rolled back; nothing was changed."),
+        params={"error": type(exc).__name__},
+    )
 
 
 def _preflight(
@@ -172,11 +179,11 @@ def _not_restored(plan: BackupPlan) -> Callable[[Section], bool]:
 def _check_origin(header: Header, tenant, allow_other_tenant: bool) -> None:
     origin = header.data.get("tenant")
     if not isinstance(origin, dict) or not isinstance(origin.get("uuid"), str):
-        raise WrongTenant("The backup does not say which shop it belongs to.", line=header.line)
+        raise WrongTenant(line=header.line)
     if origin["uuid"] != str(tenant.uuid) and not allow_other_tenant:
         raise WrongTenant(
-            f"This backup belongs to another shop ({origin.get('name') or origin['uuid']}); "
-            f"it cannot be restored into {tenant.name}.",
+            _("This backup belongs to another shop (%(origin)s); it cannot be restored into %(shop)s."),
+            params={"origin": origin.get("name") or origin["uuid"], "shop": tenant.name},
             line=header.line,
         )
 
@@ -222,7 +229,7 @@ class _Restore:
                 deferred.apply(self.references)
         self._check_constraints(loaders)
         self.summary.warnings = self.references.warning_lines() + [
-            f"{p.label}: the backup has no section for it; its existing rows were kept"
+            gettext("%(section)s: the backup has no section for it; its existing rows were kept") % {"section": p.label}
             for p in self.plan.models
             if p.restorable and p.label not in self.present
         ]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import DataError, IntegrityError, connections, models
+from django.utils.translation import gettext_lazy as _
 
 from streaming import Section
 from streaming.errors import shorten
@@ -33,18 +34,21 @@ class SectionLoader:
         model_plan = plan.by_label.get(section.model)
         if model_plan is None:
             raise UnknownSection(
-                f"The backup has a section for {shorten(section.model)}, which this system does not know.",
+                _("The backup has a section for %(section)s, which this system does not know."),
+                params={"section": shorten(section.model)},
                 line=section.line, section=section.model,
             )
         known = {f.name for f in model_plan.fields}
         if unknown := [name for name in section.fields if name not in known]:
             raise UnknownField(
-                f"Section {section.model} has fields that cannot be restored: {shorten(unknown)}.",
+                _("Section %(section)s has fields that cannot be restored: %(fields)s."),
+                params={"section": section.model, "fields": shorten(unknown)},
                 line=section.line, section=section.model, field=str(unknown[0]),
             )
         if missing := [f.name for f in model_plan.fields if f.name not in section.fields and _required(f)]:
             raise MissingField(
-                f"Section {section.model} lacks required fields: {', '.join(missing)}.",
+                _("Section %(section)s lacks required fields: %(fields)s."),
+                params={"section": section.model, "fields": ", ".join(missing)},
                 line=section.line, section=section.model, field=missing[0],
             )
         return model_plan
@@ -146,9 +150,9 @@ class SectionLoader:
         if not self._batch:
             return
         existing = self._match() if self.merge else [None] * len(self._batch)
-        new = [row for (_, row, _), pk in zip(self._batch, existing) if pk is None]
+        new = [row for (_old, row, _line), pk in zip(self._batch, existing) if pk is None]
         created = iter(self._insert(new) if new else ())
-        for (old, _, line), pk in zip(self._batch, existing):
+        for (old, _row, line), pk in zip(self._batch, existing):
             if pk is None:
                 pk = next(created)
                 self.created += 1
@@ -170,8 +174,11 @@ class SectionLoader:
         except (IntegrityError, DataError) as exc:
             first, last = self._batch[0][2], self._batch[-1][2]
             raise RejectedByDatabase(
-                f"The database refused a row of {self.label} between lines {first} and {last}: "
-                f"{shorten(str(exc).strip(), 300)}. Nothing was changed.",
+                _(
+                    "The database refused a row of %(section)s between lines %(first)s and %(last)s: "
+                    "%(detail)s. Nothing was changed."
+                ),
+                params={"section": self.label, "first": first, "last": last, "detail": shorten(str(exc).strip(), 300)},
                 line=first,
                 section=self.label,
             ) from exc
@@ -218,11 +225,21 @@ class IdOrder:
 
 
 def _not_a_next_id(old: Any) -> str:
-    return f"{shorten(old)} is not a row id (1 to {MAX_ID}) greater than the previous row's"
+    return _("%(value)s is not a row id (1 to %(max)s) greater than the previous row's") % {
+        "value": shorten(old),
+        "max": MAX_ID,
+    }
 
 
 def _invalid_value(label: str, line: int, name: str, problem: str) -> InvalidValue:
-    return InvalidValue(f"Row at line {line} of {label}: field {name!r} {problem}.", line=line, section=label, field=name)
+    """``problem``: a clause in the active language (a ``ValueProblem``'s message)."""
+    return InvalidValue(
+        _("Row at line %(line)s of %(section)s: field %(field)s %(problem)s."),
+        params={"line": line, "section": label, "field": shorten(name), "problem": problem},
+        line=line,
+        section=label,
+        field=name,
+    )
 
 
 def _required(fp: FieldPlan) -> bool:
@@ -237,10 +254,10 @@ def _remapper(id_map, fp: FieldPlan) -> Callable[[Any], Any]:
         if old is None:
             if nullable:
                 return None
-            raise ValueProblem("is empty (null), but this field needs a value")
+            raise ValueProblem(_("is empty (null), but this field needs a value"))
         new = id_map.get(old) if type(old) is int else None
         if new is None:
-            raise ValueProblem(f"points to {fp.target} #{shorten(old)}, which is not in this backup (or comes after this row)")
+            raise ValueProblem(_("points to %(target)s #%(old)s, which is not in this backup (or comes after this row)"), target=fp.target, old=shorten(old))
         return new
 
     return remap
@@ -268,12 +285,13 @@ class _Deferred:
         old = values[self.index]
         if old is None:
             if not self.fp.field.null:
-                raise self.loader._invalid(line, self.fp.name, "is empty (null), but this field needs a value")
+                raise self.loader._invalid(line, self.fp.name, str(_("is empty (null), but this field needs a value")))
             self._pending.append((0, line))
         elif type(old) is int and 0 < old <= MAX_ID:
             self._pending.append((old, line))
         else:
-            raise self.loader._invalid(line, self.fp.name, f"{shorten(old)} is not a row id (1 to {MAX_ID})")
+            problem = _("%(value)s is not a row id (1 to %(max)s)") % {"value": shorten(old), "max": MAX_ID}
+            raise self.loader._invalid(line, self.fp.name, problem)
 
     def keep(self, new_pk: int) -> None:
         old, line = self._pending.popleft()
@@ -315,5 +333,6 @@ class _Deferred:
     def _target(self, target, old: int, line: int) -> int:
         target_pk = target.get(old)
         if target_pk is None:
-            raise self.loader._invalid(line, self.fp.name, f"points to {self.fp.target} #{old}, which is not in this backup")
+            problem = _("points to %(target)s #%(old)s, which is not in this backup") % {"target": self.fp.target, "old": old}
+            raise self.loader._invalid(line, self.fp.name, problem)
         return target_pk

@@ -21,12 +21,19 @@ from typing import Any
 from django.core import validators as django_validators
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from streaming.errors import shorten
 
 
 class ValueProblem(Exception):
-    """A value does not fit its field; the message says why, the caller says where."""
+    """A value does not fit its field; the message says why, the caller says where.
+
+    Made from a translatable clause and its ``params``: translated (the active language), then formatted.
+    """
+
+    def __init__(self, message: Any, **params: Any) -> None:
+        super().__init__(str(message) % params if params else str(message))
 
 
 Converter = Callable[[Any], Any]
@@ -55,10 +62,10 @@ def value_converter(field: models.Field) -> Converter:
         if value is None:
             if nullable:
                 return None
-            raise ValueProblem("is empty (null), but this field needs a value")
+            raise ValueProblem(_("is empty (null), but this field needs a value"))
         value = convert(value)
         if allowed is not None and value not in allowed and not (blank_ok and value == ""):
-            raise ValueProblem(f"{shorten(value)} is not one of the allowed choices")
+            raise ValueProblem(_("%(value)s is not one of the allowed choices"), value=shorten(value))
         return value
 
     return checked
@@ -97,9 +104,9 @@ def _base_converter(field: models.Field) -> Converter:
 def _integer(low: int, high: int) -> Converter:
     def convert(value: Any) -> int:
         if type(value) is not int:
-            raise ValueProblem(f"{shorten(value)} is not a whole number")
+            raise ValueProblem(_("%(value)s is not a whole number"), value=shorten(value))
         if not low <= value <= high:
-            raise ValueProblem(f"{shorten(value)} is out of range ({low} to {high})")
+            raise ValueProblem(_("%(value)s is out of range (%(low)s to %(high)s)"), value=shorten(value), low=low, high=high)
         return value
 
     return convert
@@ -107,13 +114,13 @@ def _integer(low: int, high: int) -> Converter:
 
 def _boolean(value: Any) -> bool:
     if type(value) is not bool:
-        raise ValueProblem(f"{shorten(value)} is not true or false")
+        raise ValueProblem(_("%(value)s is not true or false"), value=shorten(value))
     return value
 
 
 def _float(value: Any) -> float:
     if type(value) not in (int, float):
-        raise ValueProblem(f"{shorten(value)} is not a number")
+        raise ValueProblem(_("%(value)s is not a number"), value=shorten(value))
     return float(value)
 
 
@@ -123,20 +130,20 @@ def _decimal(max_digits: int, places: int) -> Converter:
 
     def convert(value: Any) -> Decimal:
         if type(value) not in (str, int):
-            raise ValueProblem(f"{shorten(value)} is not a decimal number written as text")
+            raise ValueProblem(_("%(value)s is not a decimal number written as text"), value=shorten(value))
         if type(value) is str and len(value) > max_text:
-            raise ValueProblem(f"{shorten(value)} is too long for a number of at most {max_digits} digits")
+            raise ValueProblem(_("%(value)s is too long for a number of at most %(max_digits)s digits"), value=shorten(value), max_digits=max_digits)
         try:
             number = Decimal(value)
         except (InvalidOperation, ValueError):
-            raise ValueProblem(f"{shorten(value)} is not a decimal number") from None
+            raise ValueProblem(_("%(value)s is not a decimal number"), value=shorten(value)) from None
         if not number.is_finite():
-            raise ValueProblem(f"{shorten(value)} is not a finite number")
+            raise ValueProblem(_("%(value)s is not a finite number"), value=shorten(value))
         decimals, whole = _places(number)
         if decimals > places:
-            raise ValueProblem(f"{shorten(value)} has {decimals} decimal places; at most {places} fit (it would be rounded)")
+            raise ValueProblem(_("%(value)s has %(decimals)s decimal places; at most %(places)s fit (it would be rounded)"), value=shorten(value), decimals=decimals, places=places)
         if whole > max_whole:
-            raise ValueProblem(f"{shorten(value)} is too large: at most {max_whole} digits before the decimal point fit")
+            raise ValueProblem(_("%(value)s is too large: at most %(max_whole)s digits before the decimal point fit"), value=shorten(value), max_whole=max_whole)
         return number if number else Decimal(0)  # a zero like -0E-1000000 overflows PostgreSQL's numeric
 
     return convert
@@ -156,21 +163,25 @@ def _places(number: Decimal) -> tuple[int, int]:
     return max(-exponent, 0), max(significant + exponent, 0)
 
 
-def _parse(kind: type, label: str) -> Converter:
+def _parse(kind: type, not_text: Any, not_valid: Any) -> Converter:
     def convert(value: Any):
         if type(value) is not str:
-            raise ValueProblem(f"{shorten(value)} is not a {label} written as text")
+            raise ValueProblem(not_text, value=shorten(value))
         try:
             return kind.fromisoformat(value)
         except ValueError:
-            raise ValueProblem(f"{shorten(value)} is not a valid {label}") from None
+            raise ValueProblem(not_valid, value=shorten(value)) from None
 
     return convert
 
 
-_parse_datetime = _parse(datetime, "date and time")
-_date_or_datetime = _parse(date, "date")
-_time = _parse(time, "time")
+_parse_datetime = _parse(
+    datetime,
+    _("%(value)s is not a date and time written as text"),
+    _("%(value)s is not a valid date and time"),
+)
+_date_or_datetime = _parse(date, _("%(value)s is not a date written as text"), _("%(value)s is not a valid date"))
+_time = _parse(time, _("%(value)s is not a time written as text"), _("%(value)s is not a valid time"))
 
 
 _LARGEST_OFFSET = timedelta(hours=15, minutes=59, seconds=59)
@@ -179,30 +190,30 @@ _LARGEST_OFFSET = timedelta(hours=15, minutes=59, seconds=59)
 def _datetime(value: Any) -> datetime:
     moment = _parse_datetime(value)
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueProblem(f"{shorten(value)} has no time zone offset; the moment it names is ambiguous")
+        raise ValueProblem(_("%(value)s has no time zone offset; the moment it names is ambiguous"), value=shorten(value))
     offset = moment.utcoffset()
     if abs(offset) > _LARGEST_OFFSET or offset.microseconds:
-        raise ValueProblem(f"{shorten(value)} has a time zone offset PostgreSQL cannot store (whole seconds, at most ±15:59:59)")
+        raise ValueProblem(_("%(value)s has a time zone offset PostgreSQL cannot store (whole seconds, at most ±15:59:59)"), value=shorten(value))
     try:
         moment.astimezone(UTC)
     except OverflowError:
-        raise ValueProblem(f"{shorten(value)} falls outside the years 1 to 9999 once in UTC") from None
+        raise ValueProblem(_("%(value)s falls outside the years 1 to 9999 once in UTC"), value=shorten(value)) from None
     return moment
 
 
 def _date(value: Any) -> date:
     if type(value) is str and len(value) != 10:
-        raise ValueProblem(f"{shorten(value)} is not a date (YYYY-MM-DD)")
+        raise ValueProblem(_("%(value)s is not a date (YYYY-MM-DD)"), value=shorten(value))
     return _date_or_datetime(value)
 
 
 def _uuid(value: Any) -> uuid.UUID:
     if type(value) is not str:
-        raise ValueProblem(f"{shorten(value)} is not a UUID written as text")
+        raise ValueProblem(_("%(value)s is not a UUID written as text"), value=shorten(value))
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValueProblem(f"{shorten(value)} is not a valid UUID") from None
+        raise ValueProblem(_("%(value)s is not a valid UUID"), value=shorten(value)) from None
 
 
 _CANONICAL_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
@@ -213,21 +224,21 @@ def _ip_address(value: Any) -> str:
     if type(value) is str and _CANONICAL_IPV4.fullmatch(value):  # the audit log's addresses: skip the parse
         return value
     if type(value) is not str:
-        raise ValueProblem(f"{shorten(value)} is not an IP address written as text")
+        raise ValueProblem(_("%(value)s is not an IP address written as text"), value=shorten(value))
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        raise ValueProblem(f"{shorten(value)} is not a valid IP address") from None
+        raise ValueProblem(_("%(value)s is not a valid IP address"), value=shorten(value)) from None
 
 
 def _text(max_length: int | None) -> Converter:
     def convert(value: Any) -> str:
         if type(value) is not str:
-            raise ValueProblem(f"{shorten(value)} is not text")
+            raise ValueProblem(_("%(value)s is not text"), value=shorten(value))
         if max_length is not None and len(value) > max_length:
-            raise ValueProblem(f"has {len(value)} characters; at most {max_length} fit")
+            raise ValueProblem(_("has %(length)s characters; at most %(max_length)s fit"), length=len(value), max_length=max_length)
         if "\x00" in value:
-            raise ValueProblem("contains a NUL character, which databases cannot store in text")
+            raise ValueProblem(_("contains a NUL character, which databases cannot store in text"))
         return value
 
     return convert
@@ -235,7 +246,7 @@ def _text(max_length: int | None) -> Converter:
 
 def _json(value: Any) -> Any:
     if _has_nul(value):
-        raise ValueProblem("contains a NUL character, which databases cannot store in JSON")
+        raise ValueProblem(_("contains a NUL character, which databases cannot store in JSON"))
     return value
 
 
@@ -272,7 +283,7 @@ def _validated(convert: Converter, field: models.Field) -> Converter:
             try:
                 validator(value)
             except ValidationError as exc:
-                raise ValueProblem(f"{shorten(value)} is not valid here: {' '.join(exc.messages)}") from None
+                raise ValueProblem(_("%(value)s is not valid here: %(reasons)s"), value=shorten(value), reasons=' '.join(exc.messages)) from None
         return value
 
     return checked

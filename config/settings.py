@@ -2,7 +2,7 @@
 
 Everything that differs between a laptop and production comes from the environment:
 ``DATABASE_URL`` (default: an embedded SQLite file in WAL mode), ``SECRET_KEY`` (required
-unless ``DEBUG``), ``DEBUG``, ``ALLOWED_HOSTS``, ``HTTPS``, ``MEDIA_ROOT``, and where stored
+unless ``DEBUG``), ``DEBUG``, ``ALLOWED_HOSTS``, ``HTTPS``, ``MEDIA_ROOT``, ``CORS_ALLOWED_ORIGINS``, and where stored
 archives go: ``BACKUPS_ROOT`` (a private folder, default ``var/backups``) or, when
 ``BACKUPS_S3_BUCKET`` is set, that S3 bucket, configured by django-storages' own names
 (``AWS_S3_ENDPOINT_URL``, ``AWS_S3_REGION_NAME``, ``AWS_LOCATION``, ``AWS_DEFAULT_ACL``,
@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "erp.personal_admin",
@@ -78,8 +79,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it answers a CORS preflight itself, before any authentication or redirect.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the response from Accept-Language; every message of one response follows it.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -207,8 +211,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# Spanish by default; English when the request's Accept-Language prefers it. Our catalogs are in
+# locale/ (committed, compiled: `make messages` rebuilds them); DRF's and simplejwt's come with them.
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", "Español"), ("en", "English")]
+# simplejwt's catalog too, without installing it as an app (its models module reads SECRET_KEY on
+# import); ours comes first and fills what its Spanish catalog lacks.
+LOCALE_PATHS = [BASE_DIR / "locale", Path(importlib.util.find_spec("rest_framework_simplejwt").origin).parent / "locale"]
 TIME_ZONE = "America/La_Paz"
 USE_I18N = True
 USE_TZ = True
@@ -217,6 +226,15 @@ USE_TZ = True
 LOGIN_URL = "backup_web:login"
 LOGIN_REDIRECT_URL = "backup_web:page"
 LOGOUT_REDIRECT_URL = "backup_web:login"
+
+# A shop's own frontend on another origin (django-cors-headers): only the origins listed in
+# CORS_ALLOWED_ORIGINS (comma-separated, e.g. "https://taller.example.com"; none by default) get
+# CORS headers, credentials included; any other origin gets none, so its browser blocks the answer.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+# Headers a script may read: the download's file name, and what the job API answers with.
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "Content-Length", "Location", "ETag", "Content-Range", "Accept-Ranges", "Retry-After"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
@@ -233,6 +251,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every API error in one shape, {"ok": false, "error": {...}}, the token endpoints' included.
+    "EXCEPTION_HANDLER": "backup_restore.api.views.api_exception_handler",
 }
 
 # OpenAPI schema at /api/schema/, Swagger UI at /api/docs/ (backup_restore/api/schema.py describes the API).
@@ -240,7 +260,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Taller ERP: tenant backup & restore API",
     "DESCRIPTION": (
         "Download a shop's backup as a stream and restore one, with JWT bearer authentication. "
-        "Errors of the backup endpoints share one body: {\"ok\": false, \"error\": {code, message, line, section}}."
+        "Errors of every endpoint share one body: {\"ok\": false, \"error\": {code, message, line, section, field}}; "
+        "messages in Spanish, or English with Accept-Language: en (the code never changes)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import zstandard
 
-from .errors import BackupFormatError, ErrorCode, not_a_backup
+from .errors import BackupFormatError, ErrorCode, gettext_noop, not_a_backup
 from .format import Compression, Layout
 from .limits import DEFAULT_LIMITS, KiB, Limits, human_size
 
@@ -92,16 +92,19 @@ class CountingReader(ByteCounter):
         if self.count > limits.max_decompressed_bytes:
             raise BackupFormatError(
                 ErrorCode.TOO_LARGE,
-                f"The backup unpacks to more than {human_size(limits.max_decompressed_bytes)}, "
-                "the largest size this server accepts.",
+                gettext_noop("The backup unpacks to more than %(size)s, the largest size this server accepts."),
+                params={"size": human_size(limits.max_decompressed_bytes)},
             )
         compressed = self._compressed
         ratio = limits.max_compression_ratio
         if compressed is not None and self.count > ratio * compressed.count + limits.ratio_allowance:
             raise BackupFormatError(
                 ErrorCode.TOO_LARGE,
-                f"The backup unpacks to more than {ratio} times its compressed size, "
-                "far more than any backup this application writes: it looks like a decompression bomb.",
+                gettext_noop(
+                    "The backup unpacks to more than %(ratio)s times its compressed size, "
+                    "far more than any backup this application writes: it looks like a decompression bomb."
+                ),
+                params={"ratio": ratio},
             )
         return data
 
@@ -122,11 +125,15 @@ class _ZstdReader:
         if "too much memory" in detail:
             return BackupFormatError(
                 ErrorCode.TOO_LARGE,
-                "The compressed backup needs more memory to unpack than this server allows "
-                f"(zstd window over {human_size(self._max_window_size)}).",
+                gettext_noop(
+                    "The compressed backup needs more memory to unpack than this server allows "
+                    "(zstd window over %(size)s)."
+                ),
+                params={"size": human_size(self._max_window_size)},
             )
         return BackupFormatError(
-            ErrorCode.CORRUPT, "The compressed backup is damaged and cannot be unpacked (zstd data is corrupt)."
+            ErrorCode.CORRUPT,
+            gettext_noop("The compressed backup is damaged and cannot be unpacked (zstd data is corrupt)."),
         )
 
 
@@ -140,11 +147,11 @@ class _GzipReader:
         except EOFError as exc:
             raise BackupFormatError(
                 ErrorCode.TRUNCATED,
-                "The gzip-compressed backup is incomplete: it was probably cut off while downloading.",
+                gettext_noop("The gzip-compressed backup is incomplete: it was probably cut off while downloading."),
             ) from exc
         except (OSError, zlib.error) as exc:
             raise BackupFormatError(
-                ErrorCode.CORRUPT, "The gzip-compressed backup is damaged and cannot be unpacked."
+                ErrorCode.CORRUPT, gettext_noop("The gzip-compressed backup is damaged and cannot be unpacked.")
             ) from exc
 
 
@@ -239,6 +246,6 @@ def _nothing_decoded(compression: Compression) -> BackupFormatError:
     if compression is Compression.ZSTD:
         return BackupFormatError(
             ErrorCode.TRUNCATED,
-            "The compressed backup holds no complete data: it was probably cut off while downloading.",
+            gettext_noop("The compressed backup holds no complete data: it was probably cut off while downloading."),
         )
-    return BackupFormatError(ErrorCode.EMPTY_FILE, "The file is empty: it holds no backup data.")
+    return BackupFormatError(ErrorCode.EMPTY_FILE, gettext_noop("The file is empty: it holds no backup data."))

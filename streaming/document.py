@@ -35,9 +35,12 @@ from .encoding import encode_line
 from .errors import (
     BackupFormatError,
     ErrorCode,
+    gettext_noop,
     line_too_long,
     nesting_too_deep,
     not_a_backup,
+    not_json,
+    not_utf8,
     number_too_long,
     too_many_values,
 )
@@ -283,14 +286,6 @@ class DocumentRecords:
             self._pending.clear()
 
 
-def not_utf8(line: int) -> BackupFormatError:
-    return BackupFormatError(ErrorCode.INVALID_UTF8, f"Line {line} is not valid UTF-8 text.", line=line)
-
-
-def not_json(line: int) -> BackupFormatError:
-    return BackupFormatError(ErrorCode.INVALID_JSON, f"Line {line} is not valid JSON.", line=line)
-
-
 def _parse_error(exc: Exception, line: int, invalid: Any) -> BackupFormatError:
     """The error for a parser failure in record ``line``: cut off, an over-long number, or ``invalid``
     (``not_json``, or ``not_utf8`` when ``TextScreen`` found invalid UTF-8 in that record).  ijson's own
@@ -300,8 +295,11 @@ def _parse_error(exc: Exception, line: int, invalid: Any) -> BackupFormatError:
     if "premature EOF" in str(exc):
         return BackupFormatError(
             ErrorCode.TRUNCATED,
-            f"The backup is incomplete: the JSON document stops inside record {line}. "
-            "It was probably cut off while downloading; download it again.",
+            gettext_noop(
+                "The backup is incomplete: the JSON document stops inside record %(line)s. "
+                "It was probably cut off while downloading; download it again."
+            ),
+            params={"line": line},
             line=line,
         )
     return invalid(line)

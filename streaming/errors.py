@@ -8,11 +8,18 @@ reader would accept.
 
 A message quotes the file only through ``shorten``, and the constructor caps every string again, so
 no error carries an unbounded string from a hostile file into a log line or an API response.
+
+Messages are English templates with named ``%(name)s`` placeholders and their ``params``, as Django's
+``ValidationError`` takes them: the template is translated first, then formatted. This package knows no
+Django and translates nothing itself; the application that shows the messages installs its translation
+with ``set_translation`` (``backup_restore`` installs Django's gettext), and ``gettext_noop`` marks the
+templates here for the catalog (``makemessages`` extracts them).
 """
 
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +37,31 @@ def shorten(value: Any, limit: int = MAX_NAME) -> str:
     input. Built without a full copy of a large value (``reprlib`` for containers and numbers)."""
     text = repr(value[: limit + 1]) if isinstance(value, str) else _REPR.repr(value)
     return _cut(text, limit)
+
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for the translation catalog; returns it untranslated."""
+    return message
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+_translate: Callable[[Any], str] = _untranslated
+
+
+def set_translation(translate: Callable[[Any], str] | None) -> None:
+    """Install the function every message template goes through before it is formatted
+    (``None``: messages stay in English). Errors are translated when they are made."""
+    global _translate
+    _translate = translate or _untranslated
+
+
+def render(template: Any, params: Mapping[str, Any] | None = None) -> str:
+    """``template`` translated, then formatted with ``params`` (none: used as it is)."""
+    text = _translate(template)
+    return text % dict(params) if params else str(text)
 
 
 def _cut(text: str | None, limit: int) -> str | None:
@@ -68,14 +100,17 @@ class BackupError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: Any,
         *,
+        params: Mapping[str, Any] | None = None,
         code: str | None = None,
         line: int | None = None,
         section: str | None = None,
         field: str | None = None,
     ) -> None:
-        message = _cut(message, MAX_MESSAGE)
+        self.template = message
+        self.params = dict(params or {})
+        message = _cut(render(message, params), MAX_MESSAGE)
         super().__init__(message)
         if code is not None:
             self.code = code
@@ -114,49 +149,94 @@ class BackupFormatError(BackupError):
         code: ErrorCode,
         message: str,
         *,
+        params: Mapping[str, Any] | None = None,
         line: int | None = None,
         section: str | None = None,
         field: str | None = None,
     ) -> None:
-        super().__init__(message, code=ErrorCode(code), line=line, section=section, field=field)
+        super().__init__(message, params=params, code=ErrorCode(code), line=line, section=section, field=field)
 
 
 def not_a_backup(line: int | None = None) -> BackupFormatError:
     """The one message for a file that is something else altogether (an image, a PDF, other JSON)."""
-    return BackupFormatError(ErrorCode.NOT_A_BACKUP, "This file is not a backup made by this application.", line=line)
-
-
-def bad_framing(problem: str, line: int, section: str | None = None) -> BackupFormatError:
-    """Records out of order or malformed; ``problem`` is a clause, quoting input only through ``shorten``."""
     return BackupFormatError(
-        ErrorCode.BAD_FRAMING, f"The backup is malformed: {problem} (line {line}).", line=line, section=section
+        ErrorCode.NOT_A_BACKUP, gettext_noop("This file is not a backup made by this application."), line=line
+    )
+
+
+def bad_framing(problem: str, line: int, section: str | None = None, **params: Any) -> BackupFormatError:
+    """Records out of order or malformed; ``problem`` is a clause (a template marked with ``gettext_noop``,
+    formatted with ``params``), quoting input only through ``shorten``."""
+    return BackupFormatError(
+        ErrorCode.BAD_FRAMING,
+        gettext_noop("The backup is malformed: %(problem)s (line %(line)s)."),
+        params={"problem": render(problem, params), "line": line},
+        line=line,
+        section=section,
     )
 
 
 def line_too_long(line: int, limit: int) -> BackupFormatError:
     return BackupFormatError(
-        ErrorCode.LINE_TOO_LONG, f"Line {line} is longer than the {limit} bytes allowed for one record.", line=line
+        ErrorCode.LINE_TOO_LONG,
+        gettext_noop("Line %(line)s is longer than the %(limit)s bytes allowed for one record."),
+        params={"line": line, "limit": limit},
+        line=line,
     )
 
 
 def too_many_values(line: int, limit: int) -> BackupFormatError:
     return BackupFormatError(
         ErrorCode.TOO_MANY_VALUES,
-        f"Line {line} holds more than the {limit} values (counted as commas and brackets) allowed for one record.",
+        gettext_noop(
+            "Line %(line)s holds more than the %(limit)s values (counted as commas and brackets) allowed for one record."
+        ),
+        params={"line": line, "limit": limit},
         line=line,
     )
 
 
 def nesting_too_deep(line: int, limit: int) -> BackupFormatError:
     return BackupFormatError(
-        ErrorCode.NESTING_TOO_DEEP, f"Line {line} nests values more than {limit} levels deep.", line=line
+        ErrorCode.NESTING_TOO_DEEP,
+        gettext_noop("Line %(line)s nests values more than %(limit)s levels deep."),
+        params={"line": line, "limit": limit},
+        line=line,
     )
 
 
 def number_too_long(line: int) -> BackupFormatError:
     return BackupFormatError(
         ErrorCode.NUMBER_TOO_LONG,
-        f"Line {line} holds a number too long or too large to read (more digits than allowed, or beyond 64 bits).",
+        gettext_noop(
+            "Line %(line)s holds a number too long or too large to read (more digits than allowed, or beyond 64 bits)."
+        ),
+        params={"line": line},
+        line=line,
+    )
+
+
+def not_utf8(line: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.INVALID_UTF8, gettext_noop("Line %(line)s is not valid UTF-8 text."), params={"line": line}, line=line
+    )
+
+
+def not_json(line: int) -> BackupFormatError:
+    return BackupFormatError(
+        ErrorCode.INVALID_JSON, gettext_noop("Line %(line)s is not valid JSON."), params={"line": line}, line=line
+    )
+
+
+def cut_off(line: int) -> BackupFormatError:
+    """A JSON-lines file that stops inside a record."""
+    return BackupFormatError(
+        ErrorCode.TRUNCATED,
+        gettext_noop(
+            "The backup is incomplete: it stops in the middle of line %(line)s. "
+            "It was probably cut off while downloading; download it again."
+        ),
+        params={"line": line},
         line=line,
     )
 
@@ -169,6 +249,8 @@ class UnrestorableRow(BackupError):
 
     code = "unrestorable_row"
 
-    def __init__(self, message: str, *, section: str, field: str, values_id: Any) -> None:
-        super().__init__(message, section=section, field=field)
+    def __init__(
+        self, message: str, *, section: str, field: str, values_id: Any, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, params=params, section=section, field=field)
         self.values_id = values_id

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import BackupFormatError, ErrorCode, bad_framing, not_a_backup, shorten
+from .errors import BackupFormatError, ErrorCode, bad_framing, gettext_noop, not_a_backup, shorten
 from .events import End, Event, Header, Row, Section, SectionEnd
 from .format import (
     FORMAT_NAME,
@@ -106,12 +106,15 @@ def parse_header(value: Any, line: int) -> Header:
     if value.get("format") != FORMAT_NAME:
         raise BackupFormatError(
             ErrorCode.WRONG_FORMAT,
-            f"This file is a {shorten(value.get('format'))} file, not a tenant backup of this application.",
+            gettext_noop("This file is a %(format)s file, not a tenant backup of this application."),
+            params={"format": shorten(value.get("format"))},
             line=line,
         )
     version = value.get("version")
     if type(version) is not int:
-        raise BackupFormatError(ErrorCode.WRONG_FORMAT, "The backup header has no valid format version.", line=line)
+        raise BackupFormatError(
+            ErrorCode.WRONG_FORMAT, gettext_noop("The backup header has no valid format version."), line=line
+        )
     if version not in SUPPORTED_VERSIONS:
         raise _unsupported(version, line)
     return Header(value, line)
@@ -130,10 +133,11 @@ class _Sections:
     def reject_row(self, values: list[Any], line: int) -> None:
         """Raise for a row whose length does not match the open section (or that has no section)."""
         if self.open_model is None:
-            raise bad_framing("a data row appears outside any section", line)
+            raise bad_framing(gettext_noop("a data row appears outside any section"), line)
         raise BackupFormatError(
             ErrorCode.ROW_ARITY,
-            f"Line {line} has {len(values)} values but section {shorten(self.open_model)} has {self.width} fields.",
+            gettext_noop("Line %(line)s has %(values)s values but section %(section)s has %(fields)s fields."),
+            params={"line": line, "values": len(values), "section": shorten(self.open_model), "fields": self.width},
             line=line,
             section=self.open_model,
         )
@@ -145,28 +149,34 @@ class _Sections:
         if kind == KIND_SECTION_END:
             return self._close(value, line)
         if kind == KIND_HEADER:
-            raise bad_framing("a second backup header appears", line, self.open_model)
-        raise bad_framing("a record of unknown kind appears", line, self.open_model)
+            raise bad_framing(gettext_noop("a second backup header appears"), line, self.open_model)
+        raise bad_framing(gettext_noop("a record of unknown kind appears"), line, self.open_model)
 
     def check_end(self, value: dict[str, Any], line: int, digest: str) -> End:
         if self.open_model is not None:
             raise bad_framing(
-                f"the end record comes before section {shorten(self.open_model)} was closed", line, self.open_model
+                gettext_noop("the end record comes before section %(model)s was closed"),
+                line,
+                self.open_model,
+                model=shorten(self.open_model),
             )
         sections, rows, sha256 = value.get("sections"), value.get("rows"), value.get("sha256")
         if type(sections) is not int or type(rows) is not int or type(sha256) is not str:
-            raise bad_framing("the end record is malformed", line)
+            raise bad_framing(gettext_noop("the end record is malformed"), line)
         if sections != len(self.seen) or rows != self.total:
             raise BackupFormatError(
                 ErrorCode.COUNT_MISMATCH,
-                f"The end record announces {sections} sections and {rows} rows, "
-                f"but the file holds {len(self.seen)} sections and {self.total} rows.",
+                gettext_noop(
+                    "The end record announces %(sections)s sections and %(rows)s rows, "
+                    "but the file holds %(held_sections)s sections and %(held_rows)s rows."
+                ),
+                params={"sections": sections, "rows": rows, "held_sections": len(self.seen), "held_rows": self.total},
                 line=line,
             )
         if sha256 != digest:
             raise BackupFormatError(
                 ErrorCode.DIGEST_MISMATCH,
-                "The backup was changed or damaged after it was made: its checksum does not match.",
+                gettext_noop("The backup was changed or damaged after it was made: its checksum does not match."),
                 line=line,
             )
         return End(sections, rows, sha256, line)
@@ -175,17 +185,23 @@ class _Sections:
         model, fields = value.get("model"), value.get("fields")
         if self.open_model is not None:
             raise bad_framing(
-                f"section {shorten(model)} starts before section {shorten(self.open_model)} was closed",
+                gettext_noop("section %(model)s starts before section %(open)s was closed"),
                 line,
                 self.open_model,
+                model=shorten(model),
+                open=shorten(self.open_model),
             )
         if not _is_name(model) or type(fields) is not list or not all(map(_is_name, fields)):
-            raise bad_framing("a section record is malformed", line)
+            raise bad_framing(gettext_noop("a section record is malformed"), line)
         if len(set(fields)) != len(fields):
-            raise bad_framing(f"section {shorten(model)} lists a field twice", line, model)
+            raise bad_framing(gettext_noop("section %(model)s lists a field twice"), line, model, model=shorten(model))
         if model in self.seen:
             raise BackupFormatError(
-                ErrorCode.DUPLICATE_SECTION, f"Section {shorten(model)} appears twice.", line=line, section=model
+                ErrorCode.DUPLICATE_SECTION,
+                gettext_noop("Section %(section)s appears twice."),
+                params={"section": shorten(model)},
+                line=line,
+                section=model,
             )
         self.seen.add(model)
         self.open_model, self.width, self.count = model, len(fields), 0
@@ -195,14 +211,20 @@ class _Sections:
         model, rows = value.get("model"), value.get("rows")
         if self.open_model is None or model != self.open_model:
             raise bad_framing(
-                f"the end of section {shorten(model)} does not match the open section", line, self.open_model
+                gettext_noop("the end of section %(model)s does not match the open section"),
+                line,
+                self.open_model,
+                model=shorten(model),
             )
         if type(rows) is not int:
-            raise bad_framing(f"the end of section {shorten(model)} is malformed", line, model)
+            raise bad_framing(
+                gettext_noop("the end of section %(model)s is malformed"), line, model, model=shorten(model)
+            )
         if rows != self.count:
             raise BackupFormatError(
                 ErrorCode.COUNT_MISMATCH,
-                f"Section {shorten(model)} announces {rows} rows but holds {self.count}.",
+                gettext_noop("Section %(section)s announces %(rows)s rows but holds %(held)s."),
+                params={"section": shorten(model), "rows": rows, "held": self.count},
                 line=line,
                 section=model,
             )
@@ -213,7 +235,7 @@ class _Sections:
 
 def _expect_nothing_after(stream: Iterator[Record]) -> None:
     for line, _, _ in stream:
-        raise bad_framing("data follows the end record", line)
+        raise bad_framing(gettext_noop("data follows the end record"), line)
 
 
 def _is_name(value: Any) -> bool:
@@ -223,8 +245,10 @@ def _is_name(value: Any) -> bool:
 def _truncated(line: int, section: str | None) -> BackupFormatError:
     return BackupFormatError(
         ErrorCode.TRUNCATED,
-        "The backup is incomplete: it ends without its end record. "
-        "It was probably cut off while downloading; download it again.",
+        gettext_noop(
+            "The backup is incomplete: it ends without its end record. "
+            "It was probably cut off while downloading; download it again."
+        ),
         line=line,
         section=section,
     )
@@ -233,13 +257,13 @@ def _truncated(line: int, section: str | None) -> BackupFormatError:
 def _unsupported(version: int, line: int) -> BackupFormatError:
     readable = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
     if version > max(SUPPORTED_VERSIONS):
-        message = (
-            f"This backup was made by a newer release of the application (format version {shorten(version)}); "
-            f"this release reads format version {readable}. Update the application, then restore again."
+        message = gettext_noop(
+            "This backup was made by a newer release of the application (format version %(version)s); "
+            "this release reads format version %(readable)s. Update the application, then restore again."
         )
     else:
-        message = (
-            f"This backup uses format version {shorten(version)}, "
-            f"which this release cannot read (it reads {readable})."
+        message = gettext_noop(
+            "This backup uses format version %(version)s, which this release cannot read (it reads %(readable)s)."
         )
-    return BackupFormatError(ErrorCode.UNSUPPORTED_VERSION, message, line=line)
+    params = {"version": shorten(version), "readable": readable}
+    return BackupFormatError(ErrorCode.UNSUPPORTED_VERSION, message, params=params, line=line)

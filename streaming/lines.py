@@ -33,10 +33,13 @@ from .codecs import Readable
 from .digits import bad_number, number_suspects, safe_digit_limit
 from .errors import (
     BackupFormatError,
-    ErrorCode,
     bad_framing,
+    cut_off,
+    gettext_noop,
     line_too_long,
     nesting_too_deep,
+    not_json,
+    not_utf8,
     number_too_long,
     too_many_values,
 )
@@ -190,19 +193,14 @@ def _parse_error(
     exc: orjson.JSONDecodeError, data: bytes, line: int, complete: bool, max_depth: int
 ) -> BackupFormatError:
     if not data.strip():
-        return bad_framing("a blank line, where a record must be", line)
+        return bad_framing(gettext_noop("a blank line, where a record must be"), line)
     if not complete:
-        return BackupFormatError(
-            ErrorCode.TRUNCATED,
-            f"The backup is incomplete: it stops in the middle of line {line}. "
-            "It was probably cut off while downloading; download it again.",
-            line=line,
-        )
+        return cut_off(line)
     detail = str(exc)
     if "UTF-8" in detail:
-        return BackupFormatError(ErrorCode.INVALID_UTF8, f"Line {line} is not valid UTF-8 text.", line=line)
+        return not_utf8(line)
     if "depth limit" in detail:
         return nesting_too_deep(line, max_depth)
     if "number is infinity" in detail:
         return number_too_long(line)
-    return BackupFormatError(ErrorCode.INVALID_JSON, f"Line {line} is not valid JSON.", line=line)
+    return not_json(line)

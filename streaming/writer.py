@@ -27,7 +27,7 @@ from typing import Any
 import zstandard
 
 from .encoding import encode_line, encode_record
-from .errors import UnrestorableRow, shorten
+from .errors import UnrestorableRow, gettext_noop, render, shorten
 from .format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -159,20 +159,24 @@ class BackupWriter:
         limits, size = self.limits, len(line) - 1
         if size > limits.max_line_bytes:
             field = _worst(fields, row, len)
-            problem = (
-                f"field {shorten(field)} makes the row {human_size(size)}, "
-                f"over the {human_size(limits.max_line_bytes)} one backup line may hold"
+            problem = render(
+                gettext_noop("field %(field)s makes the row %(size)s, over the %(limit)s one backup line may hold"),
+                {"field": shorten(field), "size": human_size(size), "limit": human_size(limits.max_line_bytes)},
             )
         elif size > limits.max_line_items and (items := line_items(line)) > limits.max_line_items:
             field = _worst(fields, row, line_items)
-            problem = (
-                f"field {shorten(field)} gives the row {items} values (counted as commas and brackets), "
-                f"over the {limits.max_line_items} one backup line may hold"
+            problem = render(
+                gettext_noop(
+                    "field %(field)s gives the row %(items)s values (counted as commas and brackets), "
+                    "over the %(limit)s one backup line may hold"
+                ),
+                {"field": shorten(field), "items": items, "limit": limits.max_line_items},
             )
         else:
             return
         raise UnrestorableRow(
-            f"{model} #{shorten(row[0])}: {problem}; shorten it, then back up again.",
+            gettext_noop("%(section)s #%(id)s: %(problem)s; shorten it, then back up again."),
+            params={"section": model, "id": shorten(row[0]), "problem": problem},
             section=model,
             field=field,
             values_id=row[0],

@@ -23,6 +23,7 @@ atexit.register(shutil.rmtree, _RUN_ROOT, ignore_errors=True)
 
 import pytest  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.utils import translation  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
@@ -43,10 +44,12 @@ def make_tenant(slug: str) -> Tenant:
     return tenant
 
 
-def client_for(username: str) -> APIClient:
-    """An API client sending a real JWT access token for ``username``."""
+def client_for(username: str, language: str | None = "en") -> APIClient:
+    """An API client sending a real JWT access token for ``username``, asking for answers in
+    ``language`` (the suite reads messages in English; None: no Accept-Language, the server's
+    default, Spanish)."""
     user = get_user_model().objects.get(username=username)
-    client = APIClient()
+    client = APIClient(headers={"Accept-Language": language} if language else {})
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
     return client
 
@@ -59,6 +62,15 @@ def tenant(db) -> Tenant:
 @pytest.fixture
 def other_tenant(db) -> Tenant:
     return make_tenant("beta")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages made outside a request (services, commands, the streaming reader) in English, as
+    the tests read them; a request still gets the language it asks for (LocaleMiddleware), Spanish
+    when it asks for none (tests/backup_restore/test_i18n.py)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Who may back up or restore: the tenant's owner and admins, by default (see conf.py)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -24,12 +25,12 @@ class _HasRole(BasePermission):
 
 class CanBackup(_HasRole):
     roles_setting = "BACKUP_ROLES"
-    message = "Only the shop's owner or an administrator can download its backup."
+    message = _("Only the shop's owner or an administrator can download its backup.")
 
 
 class CanRestore(_HasRole):
     roles_setting = "RESTORE_ROLES"
-    message = "Only the shop's owner or an administrator can restore a backup."
+    message = _("Only the shop's owner or an administrator can restore a backup.")
 
 
 class TenantBackupThrottle(SimpleRateThrottle):

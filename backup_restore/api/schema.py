@@ -295,15 +295,14 @@ restore_schema = extend_schema(
 # -- the JWT endpoints (simplejwt's views, annotated without touching them) ----------------------
 
 
-class TokenErrorSerializer(serializers.Serializer):
-    """simplejwt's own error body (these endpoints do not use the ``{"ok": false}`` shape)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False, help_text="e.g. token_not_valid")
-
-
+TokenError401 = _error_body(
+    "TokenError401",
+    {"no_active_account", "token_not_valid", "authentication_failed"},
+    "Wrong credentials, or a refresh token that is invalid or expired.",
+)
 _TOKEN_400 = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="A required field is missing: `{field: [message, ...]}`."
+    _error_body("TokenError400", {"invalid_request"}, "A required field is missing or invalid."),
+    description="A required field is missing or invalid: `field` names it.",
 )
 
 
@@ -333,7 +332,7 @@ class _TokenObtainPairDocs(OpenApiViewExtension):
             responses={
                 200: TokenObtainPairSerializer,
                 400: _TOKEN_400,
-                401: OpenApiResponse(TokenErrorSerializer, description="Wrong username or password."),
+                401: OpenApiResponse(TokenError401, description="Wrong username or password."),
             },
         )
 
@@ -350,6 +349,6 @@ class _TokenRefreshDocs(OpenApiViewExtension):
             responses={
                 200: TokenRefreshSerializer,
                 400: _TOKEN_400,
-                401: OpenApiResponse(TokenErrorSerializer, description="Refresh token invalid or expired."),
+                401: OpenApiResponse(TokenError401, description="Refresh token invalid or expired."),
             },
         )

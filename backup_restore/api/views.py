@@ -2,10 +2,12 @@
 
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView, exception_handler
 
 from streaming import Container
@@ -41,7 +43,7 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
         if self.received > backup_settings.MAX_UPLOAD_BYTES:
-            raise UploadTooLarge(_too_large_message())
+            raise _too_large()
         return super().receive_data_chunk(raw_data, start)
 
 
@@ -51,7 +53,8 @@ def error_body(error: dict) -> dict:
 
 
 def api_exception_handler(exc, context):
-    """Every error of these endpoints in one shape, DRF's and simplejwt's included."""
+    """Every error of the API in one shape, DRF's and simplejwt's included (the ``EXCEPTION_HANDLER``
+    setting: the token endpoints too). Messages are in the request's language (``LocaleMiddleware``)."""
     if isinstance(exc, BackupError):
         response = Response(error_body(exc.to_dict()), status=http_status(exc))
         if isinstance(exc, Unavailable):
@@ -59,18 +62,30 @@ def api_exception_handler(exc, context):
         return response
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
-        code, message = _code_and_message(exc)
-        response.data = error_body({"code": code, "message": message, "line": None, "section": None, "field": None})
+        code, message, field = _code_message_field(exc)
+        response.data = error_body({"code": code, "message": message, "line": None, "section": None, "field": field})
     return response
 
 
-def _code_and_message(exc: exceptions.APIException) -> tuple[str, str]:
+def _code_message_field(exc: exceptions.APIException) -> tuple[str, str, str | None]:
     detail = exc.detail
     if isinstance(detail, dict) and "detail" in detail:  # simplejwt: {"detail", "code", "messages"}
-        return str(detail.get("code") or exc.default_code), str(detail["detail"])
+        return str(detail.get("code") or exc.default_code), str(detail["detail"]), None
     if isinstance(detail, str):
-        return str(exc.get_codes()), str(detail)
-    return "invalid_request", str(detail)
+        return str(exc.get_codes()), str(detail), None
+    field, message = _first_error(detail)
+    return "invalid_request", message, field
+
+
+def _first_error(detail, field: str | None = None) -> tuple[str | None, str]:
+    """A form's first error (DRF: ``{field: [message, ...]}``, or a list): the field it names
+    (none for errors of the whole form) and its message."""
+    if isinstance(detail, dict) and detail:
+        name, errors = next(iter(detail.items()))
+        return _first_error(errors, field if name == api_settings.NON_FIELD_ERRORS_KEY else str(name))
+    if isinstance(detail, list) and detail:
+        return _first_error(detail[0], field)
+    return field, str(detail)
 
 
 class BackupAPIView(APIView):
@@ -133,7 +148,10 @@ def _container(name: str) -> Container:
         return Container(name)
     except ValueError:
         choices = ", ".join(c.value for c in Container)
-        raise UnknownFormat(f"Unknown backup format {shorten(name, 40)}; choose one of: {choices}.") from None
+        raise UnknownFormat(
+            _("Unknown backup format %(format)s; choose one of: %(choices)s."),
+            params={"format": shorten(name, 40), "choices": choices},
+        ) from None
 
 
 class RestoreView(BackupAPIView):
@@ -167,7 +185,10 @@ def _valid_form(data) -> dict:
     if "backup_file" in form.errors:
         raise MissingFile()
     name = next(iter(form.errors))
-    raise InvalidFlag(f"{name!r} must be true or false, not {shorten(str(data.get(name)), 40)}.")
+    raise InvalidFlag(
+        _("%(field)s must be true or false, not %(value)s."),
+        params={"field": shorten(name), "value": shorten(str(data.get(name)), 40)},
+    )
 
 
 def _check_declared_size(request) -> None:
@@ -177,12 +198,16 @@ def _check_declared_size(request) -> None:
     if not declared:
         raise LengthRequired()
     if not declared.isascii() or not declared.isdigit():
-        raise InvalidContentLength(f"The Content-Length header {shorten(declared, 40)} is not a number of bytes.")
+        raise InvalidContentLength(
+            _("The Content-Length header %(value)s is not a number of bytes."), params={"value": shorten(declared, 40)}
+        )
     if int(declared) > backup_settings.MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(_too_large_message())
+        raise _too_large()
     request._request.upload_handlers = [SizeLimitedUploadHandler(request._request)]
 
 
-def _too_large_message() -> str:
-    limit = backup_settings.MAX_UPLOAD_BYTES
-    return f"The file is larger than the {filesizeformat(limit)} this server accepts for a restore."
+def _too_large() -> UploadTooLarge:
+    return UploadTooLarge(
+        _("The file is larger than the %(limit)s this server accepts for a restore."),
+        params={"limit": filesizeformat(backup_settings.MAX_UPLOAD_BYTES)},
+    )

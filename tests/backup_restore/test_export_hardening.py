@@ -80,11 +80,11 @@ def crossed_links(two_shops):
 
 
 EXPECTED_WARNINGS = [
-    "clientes_servicios.cita.vehiculo: 1 link(s) to another shop left empty",
-    "operaciones_inventario.ordentrabajo.presupuesto: 1 link(s) to another shop left empty",
-    "personal_admin.bitacora.usuario: 3 link(s) to another shop left empty",
-    "personal_admin.empleado.jefe: 1 link(s) to another shop left empty",
-    "personal_admin.empleado.usuario: 1 link(s) to another shop left empty",
+    "clientes_servicios.cita.vehiculo: 1 link to another shop left empty",
+    "operaciones_inventario.ordentrabajo.presupuesto: 1 link to another shop left empty",
+    "personal_admin.bitacora.usuario: 3 links to another shop left empty",
+    "personal_admin.empleado.jefe: 1 link to another shop left empty",
+    "personal_admin.empleado.usuario: 1 link to another shop left empty",
 ]
 
 

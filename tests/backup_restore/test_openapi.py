@@ -216,7 +216,10 @@ def test_token_endpoints_answer_as_documented(spec, tenant):
     assert_documented(spec, wrong, "/api/auth/token/", "post")
     bad = anonymous.post("/api/auth/token/refresh/", {"refresh": "x.y.z"}, format="json")
     assert bad.status_code == 401
-    assert assert_documented(spec, bad, "/api/auth/token/refresh/", "post")["code"] == "token_not_valid"
+    assert assert_documented(spec, bad, "/api/auth/token/refresh/", "post")["error"]["code"] == "token_not_valid"
+    missing = anonymous.post("/api/auth/token/", {"password": PASSWORD}, format="json")
+    assert missing.status_code == 400
+    assert assert_documented(spec, missing, "/api/auth/token/", "post")["error"]["field"] == "username"
     refreshed = anonymous.post("/api/auth/token/refresh/", {"refresh": ok.json()["refresh"]}, format="json")
     assert refreshed.status_code == 200
     assert_documented(spec, refreshed, "/api/auth/token/refresh/", "post")

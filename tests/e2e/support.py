@@ -429,9 +429,15 @@ class Worker:
 # -- clients ----------------------------------------------------------------------------------
 
 
-def client(base_url: str, *, timeout: float = 120, small_buffer: bool = False) -> httpx.Client:
+def client(base_url: str, *, timeout: float = 120, small_buffer: bool = False, language: str = "en") -> httpx.Client:
+    """An HTTP client asking for answers in ``language`` (the suite reads messages in English)."""
     transport = httpx.HTTPTransport(socket_options=SMALL_RCVBUF) if small_buffer else None
-    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(timeout, connect=10), transport=transport)
+    return httpx.Client(
+        base_url=base_url,
+        headers={"Accept-Language": language},
+        timeout=httpx.Timeout(timeout, connect=10),
+        transport=transport,
+    )
 
 
 def access_token(base_url: str, username: str, password: str = PASSWORD) -> str:

@@ -2,7 +2,15 @@
 
 import sys
 
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
+
+_PHASES = {
+    "checking": gettext_lazy("checking"),
+    "restoring": gettext_lazy("restoring"),
+    "writing": gettext_lazy("writing"),
+    "verifying": gettext_lazy("verifying"),
+}
 
 
 def progress_bar(*, unit: str, desc: str, enabled: bool | None = None) -> tqdm:
@@ -22,7 +30,7 @@ class PhaseBar:
     def __call__(self, phase: str, rows: int, total: int | None = None) -> None:
         if phase != self.phase:
             self.phase = phase
-            self.bar.set_description(phase)
+            self.bar.set_description(str(_PHASES.get(phase, phase)))
             self.bar.reset(total=total)
         elif total is not None:
             self.bar.total = total

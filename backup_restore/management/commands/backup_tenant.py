@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from streaming import BackupError, Container
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug, output, store, format, no_progress, **options):
         tenant = tenant_by_slug(slug)
         if tenant is None:
-            raise CommandError(f"No tenant with slug {slug!r}.")
+            raise CommandError(_("No tenant with slug %(slug)s.") % {"slug": repr(slug)})
         if store:
             if format not in (None, Container.NDJSON_ZST):
                 raise CommandError("Stored archives are always ndjson.zst; leave out --format with --store.")
@@ -45,18 +46,22 @@ class Command(BaseCommand):
         container = Container(format or Container.NDJSON_ZST)
         stats = BackupStats(container=container)
         chunks = tenant_backup_stream(tenant=tenant, container=container, stats=stats)
-        with progress_bar(unit="row", desc=f"backup {slug}", enabled=False if no_progress else None) as bar:
+        with progress_bar(unit="row", desc=_("backup %(slug)s") % {"slug": slug}, enabled=False if no_progress else None) as bar:
             try:
                 if output == "-":
                     self._write(chunks, sys.stdout.buffer, stats, bar)
                     sys.stdout.buffer.flush()
-                    target = "stdout"
+                    target = _("standard output")
                 else:
                     target = Path(output or backup_filename(tenant, container))
                     self._write_file(chunks, target, stats, bar)
             except BackupError as error:
-                raise CommandError(f"No backup was made [{error.code}]: {error.message}") from error
-        self.stderr.write(f"{stats.rows} rows, {stats.bytes} bytes -> {target}")
+                raise CommandError(
+                    _("No backup was made [%(code)s]: %(message)s") % {"code": error.code, "message": error.message}
+                ) from error
+        self.stderr.write(
+            _("%(rows)s rows, %(bytes)s bytes -> %(target)s") % {"rows": stats.rows, "bytes": stats.bytes, "target": target}
+        )
 
     def _store(self, tenant, *, enabled: bool | None) -> None:
         """A backup job (origin ``command``) run in this process: the same runner as a worker."""

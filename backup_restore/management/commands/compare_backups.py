@@ -1,6 +1,7 @@
 from itertools import zip_longest
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from backup_restore.compare import canonical_rows
 
@@ -26,5 +27,6 @@ class Command(BaseCommand):
             rows_b = (r for r in canonical_rows(b, blank=blank) if r[0] not in ignore)
             for number, (row_a, row_b) in enumerate(zip_longest(rows_a, rows_b), start=1):
                 if row_a != row_b:
-                    raise CommandError(f"backups differ at row {number}:\n  {row_a}\n  {row_b}", returncode=1)
-        self.stdout.write("same content")
+                    message = _("backups differ at row %(number)s:") % {"number": number}
+                    raise CommandError(f"{message}\n  {row_a}\n  {row_b}", returncode=1)
+        self.stdout.write(_("same content"))

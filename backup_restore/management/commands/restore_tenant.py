@@ -1,5 +1,6 @@
 import orjson
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from backup_restore.errors import BackupError, JobNotFound
 from backup_restore.jobs import services
@@ -38,7 +39,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug, file, archive, replace, dry_run, allow_other_tenant, no_progress, **options):
         tenant = tenant_by_slug(slug)
         if tenant is None:
-            raise CommandError(f"No tenant with slug {slug!r}.")
+            raise CommandError(_("No tenant with slug %(slug)s.") % {"slug": repr(slug)})
         if (file is None) == (archive is None):
             raise CommandError("Give either a backup FILE or --archive ID (see list_backups), not both and not neither.")
         enabled = False if no_progress else None
@@ -56,8 +57,8 @@ class Command(BaseCommand):
         try:
             source = open(file, "rb")
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
-        with source, progress_bar(unit="row", desc=f"restore {tenant.slug}", enabled=enabled) as bar:
+            raise CommandError(_("Cannot read %(file)s: %(reason)s.") % {"file": file, "reason": exc.strerror}) from None
+        with source, progress_bar(unit="row", desc=_("restore %(slug)s") % {"slug": tenant.slug}, enabled=enabled) as bar:
             try:
                 summary = tenant_restore(
                     tenant=tenant,
@@ -68,7 +69,7 @@ class Command(BaseCommand):
                     progress=PhaseBar(bar),
                 )
             except BackupError as exc:
-                raise CommandError(f"{exc.message} [{exc.code}]" + (f" (line {exc.line})" if exc.line else "")) from exc
+                raise CommandError(_failure(exc)) from exc
         return summary.to_dict()
 
     def _from_archive(self, tenant, archive_id: int, *, replace, dry_run, enabled) -> dict:
@@ -103,4 +104,11 @@ def _not_found(tenant, archive_id: int) -> str:
         f"Backup {archive_id} belongs to {whose}, not to {tenant.slug!r}: a shop is restored only from its own "
         f"archives (download it and use FILE --allow-other-tenant to move data between shops)."
     )
+
+
+def _failure(exc: BackupError) -> str:
+    values = {"message": exc.message, "code": exc.code, "line": exc.line}
+    if exc.line:
+        return _("%(message)s [%(code)s] (line %(line)s)") % values
+    return _("%(message)s [%(code)s]") % values
 

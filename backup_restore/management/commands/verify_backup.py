@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from streaming import BackupFormatError, verify
 
@@ -17,13 +18,27 @@ class Command(BaseCommand):
             with open(file, "rb") as source:
                 report = verify(source, limits=reader_limits())
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
+            raise CommandError(_("Cannot read %(file)s: %(reason)s.") % {"file": file, "reason": exc.strerror}) from None
         except BackupFormatError as exc:
-            where = f" at line {exc.line}" if exc.line else ""
-            raise CommandError(f"INVALID{where}: {exc.message} [{exc.code}]") from exc
+            values = {"message": exc.message, "code": exc.code, "line": exc.line}
+            if exc.line:
+                raise CommandError(_("INVALID at line %(line)s: %(message)s [%(code)s]") % values) from exc
+            raise CommandError(_("INVALID: %(message)s [%(code)s]") % values) from exc
         tenant = report.header.get("tenant", {})
         self.stdout.write(
-            f"OK {file}: {report.compression}/{report.layout}, tenant {tenant.get('slug')} ({tenant.get('uuid')}), "
-            f"created {report.header.get('created_at')}, {len(report.sections)} sections, {report.rows} rows, "
-            f"sha256 {report.sha256}"
+            _(
+                "OK %(file)s: %(compression)s/%(layout)s, tenant %(slug)s (%(uuid)s), created %(created)s, "
+                "%(sections)s sections, %(rows)s rows, sha256 %(sha256)s"
+            )
+            % {
+                "file": file,
+                "compression": report.compression,
+                "layout": report.layout,
+                "slug": tenant.get("slug"),
+                "uuid": tenant.get("uuid"),
+                "created": report.header.get("created_at"),
+                "sections": len(report.sections),
+                "rows": report.rows,
+                "sha256": report.sha256,
+            }
         )
