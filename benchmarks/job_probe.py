@@ -28,6 +28,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 TENANT = "bench"
 OWNER = f"{TENANT}_owner"
@@ -44,12 +45,11 @@ def backup(out: Path, *, job_first: bool) -> dict:
         "job": lambda: _run_job(lambda: backup_job_start(tenant=tenant, user=user, origin="command")[0]),
     }
     results = _in_order(paths, job_first)
-    direct_s, _ = results["direct"]
-    job = results["job"]
-    verify_s, _ = _timed(lambda: _verify_stored(job["row"]["file"], job["row"]["sha256"]))  # what the job did last
+    direct, job = results["direct"], results["job"]
+    verify = _timed(lambda: _verify_stored(job["row"]["file"], job["row"]["sha256"]))  # what the job did last
     verifying = job["phases"].get("verifying")  # a short phase can pass between two polls
-    return _overhead(job, direct_s, checks_s=verify_s) | {
-        "verify_s": verify_s,
+    return _overhead(job, direct, verify) | {
+        "verify_s": verify.wall_s,
         "write_s": verifying - job["first_progress"] if verifying else None,
         "prepare_s": job["first_progress"] - job["started"],
         "rows": job["row"]["rows"],
@@ -81,16 +81,16 @@ def restore(*, job_first: bool) -> dict:
         return restore_job_start(tenant=tenant, user=user, archive_id=archive.pk, replace=True, origin="command")
 
     results = _in_order({"direct": lambda: _timed(direct), "job": lambda: _run_job(job)}, job_first)
-    check_s, digest = _timed(lambda: _digest(local_copy, archive.file))  # what the job checks first
-    if digest != archive.sha256:
+    check = _timed(lambda: _digest(local_copy, archive.file))  # what the job checks first
+    if check.result != archive.sha256:
         raise SystemExit("the stored archive does not match its sha256")
-    direct_s, summary = results["direct"]
-    job = results["job"]
+    direct, job = results["direct"], results["job"]
+    summary = direct.result
     job_summary = job["row"]["summary"]
     if job_summary["rows"] != summary.rows:
         raise SystemExit(f"the job restored {job_summary['rows']} rows, the direct restore {summary.rows}")
-    return _overhead(job, direct_s, checks_s=check_s) | {
-        "sha256_s": check_s,
+    return _overhead(job, direct, check) | {
+        "sha256_s": check.wall_s,
         "rows": summary.rows,
         "inserted_rows": sum(s["created"] for s in job_summary["sections"].values()),
         "file_bytes": archive.size,
@@ -98,10 +98,11 @@ def restore(*, job_first: bool) -> dict:
     }
 
 
-def _overhead(job: dict, direct_s: float, *, checks_s: float) -> dict:
+def _overhead(job: dict, direct: Timed, check: Timed) -> dict:
     """The job path's time beyond the direct path's: with its archive checks (verify after
     writing, sha256 before restoring) and without them (the machinery alone), and without the
     queue's wait either (what the worker adds once it has the job)."""
+    direct_s, checks_s = direct.wall_s, check.wall_s
     wall_s = job["finished"] - job["enqueued"]
     pickup_s = job["started"] - job["enqueued"]
     machinery_s = wall_s - direct_s - checks_s
@@ -115,6 +116,8 @@ def _overhead(job: dict, direct_s: float, *, checks_s: float) -> dict:
         "overhead_pct": 100 * machinery_s / direct_s,
         "overhead_in_worker_pct": 100 * (machinery_s - pickup_s) / direct_s,
         "overhead_with_checks_pct": 100 * (wall_s - direct_s) / direct_s,
+        "direct_cpu_s": direct.cpu_s,
+        "check_cpu_s": check.cpu_s,
     }
 
 
@@ -123,10 +126,16 @@ def _in_order(paths: dict, job_first: bool) -> dict:
     return {name: paths[name]() for name in order}
 
 
-def _timed(work):
-    clock = time.perf_counter()
+class Timed(NamedTuple):
+    wall_s: float
+    cpu_s: float  # this process's: nothing else runs in it meanwhile
+    result: Any
+
+
+def _timed(work) -> Timed:
+    clock, cpu = time.perf_counter(), time.process_time()
     result = work()
-    return time.perf_counter() - clock, result
+    return Timed(time.perf_counter() - clock, time.process_time() - cpu, result)
 
 
 def _verify_stored(name: str, sha256: str):

@@ -53,22 +53,43 @@ def _with_worker(run: SizeRun, step: str, *probe_args: str) -> dict:
     pid = procs.start(argv, env=site.env(), cwd=REPO, log_stem=worker_log)
     try:
         _wait_ready(pid, Path(f"{worker_log}.out"))
+        idle_cpu_s = _cpu_s(pid)  # Django's start-up; the job's CPU is what the worker spends after
         with RssSampler(pid, interval=0.05) as sampler:
             run.module(step, "benchmarks.job_probe", *probe_args)
         worker = procs.reap(pid, EXIT_TIMEOUT)  # --max-tasks 1: it ends after the job
-    except BaseException:
+    except Exception:
         procs.terminate(pid)
         procs.reap(pid, EXIT_TIMEOUT)
+        raise
+    except BaseException:  # interrupted: the spawner may still be waiting for the probe; the run stops both
+        procs.terminate(pid)
         raise
     if worker.returncode != 0:
         raise procs.StepFailed(f"db_worker exited {worker.returncode}: {procs.tail(Path(f'{worker_log}.err'))}")
     figures = orjson.loads(run.stdout(step))
-    return figures | {
+    return figures | _cpu_figures(figures, worker.cpu_s - idle_cpu_s) | {
         "peak_rss_bytes": worker.peak_rss_bytes,
         "worker_sampled_peak_rss_bytes": sampler.peak,
         "worker_rss_before_bytes": sampler.baseline,
         "worker_cpu_s": worker.cpu_s,
     }
+
+
+def _cpu_figures(figures: dict, job_cpu_s: float) -> dict:
+    """The overhead in CPU seconds, which other work on the machine does not inflate: the
+    worker's CPU for the job against the probe's for the direct path, the check's left out.
+    (On PostgreSQL the server's own CPU, the same queries on both paths, is in neither.)"""
+    machinery = job_cpu_s - figures["direct_cpu_s"] - figures["check_cpu_s"]
+    return {
+        "job_cpu_s": job_cpu_s,
+        "machinery_cpu_s": machinery,
+        "overhead_cpu_pct": 100 * machinery / figures["direct_cpu_s"],
+    }
+
+
+def _cpu_s(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def _wait_ready(pid: int, log: Path) -> None:

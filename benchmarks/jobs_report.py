@@ -15,6 +15,9 @@ EXPLAIN = [
     "as % of the direct path's time; *in worker* leaves out the wait for the worker's next look at the",
     "queue (*pickup*, up to `--interval`). *first progress*: enqueue → the first phase/rows change of the job",
     "row. *worker peak RSS*: `ru_maxrss` of the worker process (idle, then one job) from `os.wait4`.",
+    "*CPU*: the same comparison in CPU seconds, which other work on the machine does not inflate: the probe's",
+    "CPU for the direct path, the worker's CPU after start-up for the job; *machinery %* = (job − direct −",
+    "check) / direct. On PostgreSQL the server's own CPU (the same queries on both paths) is in neither.",
     "",
 ]
 
@@ -35,13 +38,15 @@ def _rows(runs: list[SizeResult], cell, step: Step, direct: str, job: str, check
     key, label = check
     head = [
         "rows", direct, job, label, "machinery s", "machinery %", "in worker %", "with check %",
-        "pickup s", "first progress s", "worker peak RSS MB", "idle worker RSS MB",
+        "CPU: direct s", "job s", "machinery %", "pickup s", "first progress s", "worker peak RSS MB",
+        "idle worker RSS MB",
     ]
     rows = [
         [
             f"{r.rows:,}", cell(r, step, "direct_s", 2), cell(r, step, "wall_s", 2), cell(r, step, key, 3),
             cell(r, step, "machinery_s", 2), cell(r, step, "overhead_pct", 1), cell(r, step, "overhead_in_worker_pct", 1),
-            cell(r, step, "overhead_with_checks_pct", 1), cell(r, step, "pickup_s", 2),
+            cell(r, step, "overhead_with_checks_pct", 1), cell(r, step, "direct_cpu_s", 2), cell(r, step, "job_cpu_s", 2),
+            cell(r, step, "overhead_cpu_pct", 1), cell(r, step, "pickup_s", 2),
             cell(r, step, "first_progress_s", 2), cell(r, step, "peak_rss_bytes", 1, MB),
             cell(r, step, "worker_rss_before_bytes", 1, MB),
         ]

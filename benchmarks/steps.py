@@ -80,6 +80,7 @@ JOB_FIGURES = (
     "wall_s", "direct_s", "enqueue_s", "pickup_s", "first_progress_s", "machinery_s",
     "overhead_pct", "overhead_in_worker_pct", "overhead_with_checks_pct", "rows", "file_bytes",
     "peak_rss_bytes", "worker_sampled_peak_rss_bytes", "worker_rss_before_bytes", "worker_cpu_s", "job_first",
+    "direct_cpu_s", "check_cpu_s", "job_cpu_s", "machinery_cpu_s", "overhead_cpu_pct",
 )
 JOB_BACKUP = Step(
     "job_backup", "backup job (stored + verified) vs direct export", job_scenarios.measure_job_backup,

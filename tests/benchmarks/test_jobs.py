@@ -76,7 +76,9 @@ def test_the_figures_add_up(jobs_run, step, check):
         assert rep["overhead_with_checks_pct"] == pytest.approx(100 * (rep["wall_s"] - rep["direct_s"]) / rep["direct_s"])
         # the worker: a Django process, idle and then one job; its exact peak covers every sample
         assert 20e6 < rep["worker_rss_before_bytes"] <= rep["worker_sampled_peak_rss_bytes"] <= rep["peak_rss_bytes"] * 1.01
-        assert rep["worker_cpu_s"] > 0
+        assert rep["worker_cpu_s"] > rep["job_cpu_s"] > 0 and rep["direct_cpu_s"] > 0 and rep["check_cpu_s"] >= 0
+        assert rep["machinery_cpu_s"] == pytest.approx(rep["job_cpu_s"] - rep["direct_cpu_s"] - rep["check_cpu_s"])
+        assert rep["overhead_cpu_pct"] == pytest.approx(100 * rep["machinery_cpu_s"] / rep["direct_cpu_s"])
 
 
 def test_backup_job_and_direct_export_write_the_same_rows(jobs_run):
