@@ -19,6 +19,7 @@ DEFAULT_ROWS = (10_000, 100_000, 1_000_000)
 QUICK_ROWS = (2_000, 5_000)
 LARGE_ROWS = 500_000  # from this size on, one repetition by default
 RESULTS_DIR = REPO / "benchmarks" / "results"
+PLAN_NEEDS = "export_cli"  # plan's default run: the newest that measured the export
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="predict time, memory and file size for a tenant of N rows")
     plan.add_argument("--rows", type=int, required=True, help="tenant rows (audit log included)")
     plan.add_argument("--bitacora-share", type=float, help="share of audit-log rows, 0-1 (default: as measured)")
-    plan.add_argument("--results", type=Path, help="results.json (default: newest under benchmarks/results/)")
+    plan.add_argument("--results", type=Path, help="results.json (default: the newest under benchmarks/results/ that measured export_cli)")
     plan.add_argument(
         "--hide-above", type=int, metavar="ROWS",
         help="ignore the runs larger than ROWS (check the model: predict a measured size from the smaller ones)",
@@ -143,7 +144,7 @@ def _plan(args: argparse.Namespace) -> int:
     from .plan import predict, render
     from .measurements import load, newest
 
-    path = args.results or newest(RESULTS_DIR)
+    path = args.results or newest(RESULTS_DIR, having=PLAN_NEEDS)
     if path is None:
         raise SystemExit(f"no results under {RESULTS_DIR}; pass --results FILE")
     if args.bitacora_share is not None and not 0 <= args.bitacora_share < 1:

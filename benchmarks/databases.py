@@ -31,21 +31,28 @@ class SqliteDatabase:
     def label(self) -> str:
         return self.path.name
 
+    @property
+    def jobs_path(self) -> Path:
+        """The ``jobs`` database the settings derive from ``DATABASE_URL``: ``<stem>-jobs<suffix>``."""
+        return self.path.with_name(f"{self.path.stem}-jobs{self.path.suffix}")
+
     def create(self) -> None:
-        """``migrate`` creates the file; make sure no older one is in the way."""
+        """``migrate`` creates the files; make sure no older ones are in the way."""
         self.drop()
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def create_from(self, template: SqliteDatabase) -> None:
         self.drop()
-        for suffix in SQLITE_SIDE_FILES:
-            source = Path(f"{template.path}{suffix}")
-            if source.exists():
-                shutil.copyfile(source, f"{self.path}{suffix}")
+        for mine, theirs in ((self.path, template.path), (self.jobs_path, template.jobs_path)):
+            for suffix in SQLITE_SIDE_FILES:
+                source = Path(f"{theirs}{suffix}")
+                if source.exists():
+                    shutil.copyfile(source, f"{mine}{suffix}")
 
     def drop(self) -> None:
-        for suffix in SQLITE_SIDE_FILES:
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        for path in (self.path, self.jobs_path):
+            for suffix in SQLITE_SIDE_FILES:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     def table_rows(self, prefixes: tuple[str, ...]) -> dict[str, int]:
         with sqlite3.connect(self.path) as conn:

@@ -118,7 +118,10 @@ class SizeResult:
         return self.figure(step, key).median
 
     def successes(self, step: Step) -> list[Measurement]:
-        return [m for m in self.measurements.get(step.name, []) if m.ok]
+        return self.successes_named(step.name)
+
+    def successes_named(self, name: str) -> list[Measurement]:
+        return [m for m in self.measurements.get(name, []) if m.ok]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -253,7 +256,11 @@ def load(path: Path) -> Results:
     return Results.from_json(data)
 
 
-def newest(folder: Path) -> Path | None:
-    """The most recent ``results.json`` under ``folder`` (run folders are named by timestamp)."""
+def newest(folder: Path, having: str | None = None) -> Path | None:
+    """The most recent ``results.json`` under ``folder`` (run folders are named by timestamp);
+    with ``having``, the most recent one that measured that step (a run of a few steps only,
+    such as the jobs run, is no default for ``plan``)."""
     found = sorted(folder.glob("*/results.json"), key=lambda p: (p.parent.name, p.stat().st_mtime))
+    if having is not None:
+        found = [path for path in found if any(run.successes_named(having) for run in load(path).runs)]
     return found[-1] if found else None

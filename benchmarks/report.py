@@ -8,6 +8,7 @@ from pathlib import Path
 from .charts import CHARTS
 from .fit import linear_fit
 from .headline import headline, times as _times
+from .jobs_report import jobs_section
 from .measurements import Results, SizeResult, points
 from .ratios import (
     TARGETS, export_ratio, export_vs_copy, has_copy, loaddata_reference, restore_ratio, restore_vs_copy,
@@ -30,6 +31,7 @@ def render(data: Results) -> list[str]:
         runs = data.runs_of(engine)
         lines += [f"## {_engine_name(engine, data)}", ""]
         lines += _dataset(runs) + _export(runs) + _restore(runs) + _baselines(runs) + _ratios(runs, data)
+        lines += jobs_section(runs, _cell, _table)
     lines += _targets(data) + _charts() + _problems(data)
     return lines
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import scenarios
+from . import job_scenarios, scenarios
 
 if TYPE_CHECKING:
     from .scenarios import SizeRun
@@ -74,7 +74,27 @@ COPY_FROM = Step(
     (*PROCESS, *FILE_IO, "inserted_rows", "inserted_rows_per_s"), RESTORE_CHART, "v-.", engines=("postgres",),
 )
 
-STEPS = (EXPORT_CLI, VERIFY, EXPORT_HTTP, DUMPDATA, COPY_TO, RESTORE_REPLACE, RESTORE_EMPTY, LOADDATA, COPY_FROM)
+# The job path (enqueue -> db_worker -> stored archive) against the direct path, both measured
+# in the same repetition; wall_s is the job's (enqueue -> finished), peak_rss_bytes the worker's.
+JOB_FIGURES = (
+    "wall_s", "direct_s", "enqueue_s", "pickup_s", "first_progress_s", "machinery_s",
+    "overhead_pct", "overhead_in_worker_pct", "overhead_with_checks_pct", "rows", "file_bytes",
+    "peak_rss_bytes", "worker_sampled_peak_rss_bytes", "worker_rss_before_bytes", "worker_cpu_s", "job_first",
+    "direct_cpu_s", "check_cpu_s", "job_cpu_s", "machinery_cpu_s", "overhead_cpu_pct",
+)
+JOB_BACKUP = Step(
+    "job_backup", "backup job (stored + verified) vs direct export", job_scenarios.measure_job_backup,
+    (*JOB_FIGURES, "verify_s", "write_s", "prepare_s", "direct_file_bytes"),
+)
+JOB_RESTORE = Step(
+    "job_restore", "restore job (from the archive) vs direct restore", job_scenarios.measure_job_restore,
+    (*JOB_FIGURES, "sha256_s", "inserted_rows"),
+)
+
+STEPS = (
+    EXPORT_CLI, VERIFY, EXPORT_HTTP, DUMPDATA, COPY_TO, RESTORE_REPLACE, RESTORE_EMPTY, LOADDATA, COPY_FROM,
+    JOB_BACKUP, JOB_RESTORE,
+)
 BY_NAME = {step.name: step for step in STEPS}
 RESTORES = (RESTORE_REPLACE, RESTORE_EMPTY)
 
