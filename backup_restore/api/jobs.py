@@ -27,7 +27,7 @@ from .http import IgnoreAcceptHeader, attachment_stream, client_ip
 from .job_serializers import DownloadLinkSerializer, JobPagination, RestoreRequestSerializer, job_data, job_serializer
 from .permissions import CanBackup, CanRestore, request_membership
 from .ranges import byte_range, if_range_matches
-from .views import BackupAPIView, _check_declared_size
+from .views import BackupAPIView, check_declared_size
 
 Kind = BackupJob.Kind
 
@@ -188,7 +188,7 @@ class RestoresView(_RestoreJobView):
     @docs.restore_start
     def post(self, request):
         if request.content_type.startswith("multipart/"):
-            _check_declared_size(request)  # before a byte of the upload is read
+            check_declared_size(request)  # before a byte of the upload is read
         form = _restore_form(request.data)
         request.audited = True  # the service audits every outcome from here on
         job = services.restore_job_start(

@@ -43,7 +43,7 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
         if self.received > backup_settings.MAX_UPLOAD_BYTES:
-            raise _too_large()
+            raise upload_too_large()
         return super().receive_data_chunk(raw_data, start)
 
 
@@ -163,7 +163,7 @@ class RestoreView(BackupAPIView):
 
     @restore_schema
     def post(self, request):
-        _check_declared_size(request)
+        check_declared_size(request)
         form = _valid_form(request.data)
         request.audited = True  # tenant_restore audits every outcome
         summary = tenant_restore(
@@ -191,7 +191,7 @@ def _valid_form(data) -> dict:
     )
 
 
-def _check_declared_size(request) -> None:
+def check_declared_size(request) -> None:
     """Refuse an upload over the limit before a byte of it is read. ``SizeLimitedUploadHandler``
     also counts what actually arrives, in case a client sends more than it declared."""
     declared = request.META.get("CONTENT_LENGTH")
@@ -202,11 +202,11 @@ def _check_declared_size(request) -> None:
             _("The Content-Length header %(value)s is not a number of bytes."), params={"value": shorten(declared, 40)}
         )
     if int(declared) > backup_settings.MAX_UPLOAD_BYTES:
-        raise _too_large()
+        raise upload_too_large()
     request._request.upload_handlers = [SizeLimitedUploadHandler(request._request)]
 
 
-def _too_large() -> UploadTooLarge:
+def upload_too_large() -> UploadTooLarge:
     return UploadTooLarge(
         _("The file is larger than the %(limit)s this server accepts for a restore."),
         params={"limit": filesizeformat(backup_settings.MAX_UPLOAD_BYTES)},
