@@ -169,7 +169,7 @@ def _run_backup(job: BackupJob, progress: JobProgress) -> None:
     stats = BackupStats(container=container)
     chunks = tenant_backup_stream(tenant=tenant, container=container, user=user_by_pk(job.created_by_id), stats=stats)
     with closing(chunks):
-        written = _store(name, _watched(chunks, stats, progress))
+        written = archive_write(name, _watched(chunks, stats, progress))  # storage errors: StorageFailed
     if written.name != name:  # the storage chose another name: record it before anything else
         BackupJob.objects.filter(pk=job.pk).update(file=written.name)
     progress("verifying", 0, total=stats.rows)
@@ -199,24 +199,6 @@ def _watched(chunks: Iterator[bytes], stats: BackupStats, progress: JobProgress)
     for chunk in chunks:
         yield chunk
         progress("writing", stats.rows)
-
-
-def _store(name: str, chunks: Iterator[bytes]):
-    try:
-        return archive_write(name, chunks)
-    except BackupError:
-        raise
-    except OSError as exc:
-        raise StorageFailed(f"The backup could not be stored ({type(exc).__name__}); nothing was kept.") from exc
-    except Exception as exc:
-        if _is_storage_error(exc):
-            raise StorageFailed(f"The backup storage refused the file ({type(exc).__name__}); nothing was kept.") from exc
-        raise
-
-
-def _is_storage_error(exc: Exception) -> bool:
-    module = type(exc).__module__
-    return module.startswith(("botocore", "boto3", "urllib3", "s3transfer"))
 
 
 def _verify_stored(name: str, sha256: str):

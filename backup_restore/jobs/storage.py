@@ -126,10 +126,14 @@ class _Pipe(io.RawIOBase):
 def archive_write(name: str, chunks: Iterator[bytes]) -> Written:
     """Store ``chunks`` as ``name`` (never overwriting: the storage may pick another name).
 
-    Raises what ``chunks`` raises, or ``StorageFailed``; either way nothing is left stored.
+    Raises what ``chunks`` raises, or ``StorageFailed`` for whatever the storage raises (from
+    its first call, which picks the name, to the last); either way nothing is left stored.
     """
     storage = backups_storage()
-    target = storage.get_available_name(name)
+    try:
+        target = storage.get_available_name(name)
+    except Exception as exc:
+        raise _storage_error(exc) from exc
     pipe = _Pipe()
     upload = _writers.submit(_save, storage, target, pipe)
     size, digest = 0, hashlib.sha256()
@@ -180,7 +184,8 @@ def _remove_partial(storage: Storage, name: str) -> None:
 
 
 def _storage_error(exc: Exception) -> BackupError:
-    """A clear ``storage_failed`` for what the storage raised (the cause stays chained)."""
+    """A clear ``storage_failed`` for what the storage raised (the cause stays chained): the
+    one mapping of storage errors, for every caller of ``archive_write``."""
     if isinstance(exc, BackupError):
         return exc
     kind = type(exc).__name__

@@ -7,12 +7,13 @@ import threading
 
 import pytest
 from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
 
 from backup_restore.jobs import services
 from backup_restore.jobs.runner import job_run
 from backup_restore.jobs.storage import archive_chunks, archive_exists
 from tests.e2e.support import wait_until
-from tests.s3 import MotoServer, s3_backups_storage
+from tests.s3 import MotoServer, PartGate, s3_backups_storage
 
 from ..helpers import backup_bytes, canonical, seeded
 
@@ -59,31 +60,45 @@ def test_a_restore_job_from_an_upload_keeps_it_on_s3_only_while_it_runs(s3_backu
 
 @pytest.fixture
 def doomed_s3(settings, tmp_path, backups_root):
-    """A moto server of this test only, to be stopped by it; uploads in parts of 16 KiB at
-    16 KiB/s (s3transfer's own bandwidth limit), so that a small shop's upload lasts seconds."""
+    """A moto server of this test only, to be stopped by it, reached through a ``PartGate``
+    that holds the first part of an upload; uploads in parts of 16 KiB, so that a small
+    shop's archive is a multipart upload. Yields (server, gate, bucket)."""
     server = MotoServer(tmp_path).start()
+    gate = PartGate(server)
     bucket = server.bucket()
-    slow = TransferConfig(multipart_threshold=16 * 1024, multipart_chunksize=16 * 1024, max_concurrency=1, max_bandwidth=16 * 1024)
-    settings.STORAGES = settings.STORAGES | {"backups": s3_backups_storage(server, bucket, transfer_config=slow)}
-    yield server, bucket
+    parts = TransferConfig(multipart_threshold=16 * 1024, multipart_chunksize=16 * 1024, max_concurrency=1)
+    quick = Config(retries={"total_max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=30)
+    storage = s3_backups_storage(server, bucket, endpoint_url=gate.url, transfer_config=parts, client_config=quick)
+    settings.STORAGES = settings.STORAGES | {"backups": storage}
+    yield server, gate, bucket
+    gate.close()
     server.stop()
 
 
 def test_the_s3_server_stopped_during_a_backup_fails_the_job_and_lists_nothing(doomed_s3):
-    server, bucket = doomed_s3
-    tenant = seeded("alfa", rows=3000)  # an archive of ~75 kB: several seconds of upload
+    """The gate holds the upload's first part: the multipart upload is then under way on the
+    server and cannot finish; the server is stopped right then (moto killed, the gate closed)."""
+    server, gate, bucket = doomed_s3
+    tenant = seeded("alfa", rows=1000)  # an archive of several parts
     job, _ = services.backup_job_start(tenant=tenant, user=tenant.owner)
+    ended = threading.Event()
     seen: list[str] = []
 
-    def stop_once_uploading() -> None:
-        seen.extend(wait_until(lambda: server.multipart_uploads(bucket), timeout=60, what="the multipart upload"))
-        server.stop()
+    def stop_while_uploading() -> None:
+        try:
+            wait_until(lambda: gate.held.is_set() or ended.is_set(), timeout=60, what="the upload's first part")
+            if gate.held.is_set():
+                seen.extend(server.multipart_uploads(bucket))
+        finally:  # whatever happened, the held part is let go: the job always ends
+            server.stop()
+            gate.close()
 
-    watcher = threading.Thread(target=stop_once_uploading)
+    watcher = threading.Thread(target=stop_while_uploading)
     watcher.start()
     try:
         failed = job_run(job_id=job.pk)
     finally:
+        ended.set()
         watcher.join()
 
     assert seen == [f"archives/{failed.file}"]  # stopped while this job's upload was under way

@@ -96,6 +96,24 @@ def test_s3_refusing_the_file_is_storage_failed_and_leaves_nothing(settings, s3_
     assert "refused the file (NoSuchBucket)" in caught.value.message
 
 
+def test_s3_unreachable_from_the_first_call_is_storage_failed_and_reads_nothing(settings, tmp_path, backups_root):
+    """No server on the endpoint: the first call (picking the name) fails, and that is the same
+    ``storage_failed`` as a failure in the middle of the upload; the producer is never asked."""
+    from botocore.config import Config
+
+    from tests.s3 import MotoServer
+
+    nobody = MotoServer(tmp_path)  # a free port, never started
+    once = Config(retries={"total_max_attempts": 1}, connect_timeout=2)
+    settings.STORAGES = settings.STORAGES | {"backups": s3_backups_storage(nobody, "backups", client_config=once)}
+    asked: list[int] = []
+    with pytest.raises(StorageFailed) as caught:
+        archive_write("shop/4-gh-backup.ndjson.zst", (asked.append(1) or b"x" for _ in range(1)))
+    assert caught.value.code == "storage_failed"
+    assert caught.value.message == "The backup storage (S3) could not be reached (EndpointConnectionError); nothing was stored."
+    assert asked == []
+
+
 def test_s3_upload_memory_is_bounded_by_its_parts(s3_backups):
     """A 64 MiB archive stored on S3 in parts of 8 MiB: boto3 holds at most 2 parts waiting or
     in flight plus the one it is reading (24 MiB), the pipe holds 4 MiB and its reader's buffer
