@@ -25,7 +25,7 @@ def summary_reading_every_row(tenant, data: bytes, *, replace: bool) -> dict:
     summary = RestoreSummary(mode="replace" if replace else "merge", dry_run=True)
     with transaction.atomic(), tenant_restore_lock(tenant, "default"):
         plan = get_plan()
-        present = _preflight(io.BytesIO(data), tenant, plan, False, None)
+        present, _rows = _preflight(io.BytesIO(data), tenant, plan, False, None)
         _Restore(tenant, plan, summary, replace=replace, using="default", progress=None, present=present).run(
             iter_records(io.BytesIO(data), limits=reader_limits())
         )
