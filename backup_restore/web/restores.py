@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from ..api.http import client_ip, http_status
-from ..api.views import SizeLimitedUploadHandler, _too_large_message
+from ..api.views import SizeLimitedUploadHandler, _too_large
 from ..conf import backup_settings
 from ..errors import BackupError, JobFinished, UploadTooLarge
 from ..jobs.models import BackupJob
@@ -39,7 +39,7 @@ def restore_start(request: HttpRequest) -> HttpResponse:
     """The form's first step: a dry run of the chosen archive or uploaded file."""
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isdigit() and int(declared) > backup_settings.MAX_UPLOAD_BYTES:
-        return _refused(request, UploadTooLarge(_too_large_message()))  # before a byte is read
+        return _refused(request, _too_large())  # before a byte is read
     request.upload_handlers = [SizeLimitedUploadHandler(request)]
     try:
         return _restore_start(request)
