@@ -92,7 +92,7 @@ def jobs_sweep(*, tenant_id: int | None = None) -> int:
 
 
 def _is_lost(job: BackupJob) -> bool:
-    host, _, pid = job.worker.rpartition(":")
+    host, _sep, pid = job.worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
         return True
     stale = timezone.now() - timezone.timedelta(seconds=backup_settings.JOB_STALE_SECONDS)

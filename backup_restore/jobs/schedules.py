@@ -98,7 +98,7 @@ def schedule_update(
     for name, value in values.items():
         setattr(schedule, name, value)
     schedule.next_run_at = _first_run(schedule, now or timezone.now())
-    schedule, _ = BackupSchedule.objects.update_or_create(
+    schedule, _created = BackupSchedule.objects.update_or_create(
         tenant_id=tenant.pk, defaults={name: getattr(schedule, name) for name in (*FIELDS, "next_run_at")}
     )
     _audit(tenant, user, ip, "updated", changes=values, next_run_at=schedule.next_run_at)
