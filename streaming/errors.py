@@ -58,10 +58,33 @@ def set_translation(translate: Callable[[Any], str] | None) -> None:
     _translate = translate or _untranslated
 
 
+class Clause:
+    """A message part kept as its template and params, so that it is translated with the message
+    it goes into (and again, in another language, when a stored error is shown later)."""
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template: Any, params: Mapping[str, Any] | None = None) -> None:
+        self.template = template
+        self.params = dict(params or {})
+
+    def __str__(self) -> str:
+        return render(self.template, self.params)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Clause) and (self.template, self.params) == (other.template, other.params)
+
+    def __repr__(self) -> str:
+        return f"Clause({self.template!r}, {self.params!r})"
+
+
 def render(template: Any, params: Mapping[str, Any] | None = None) -> str:
-    """``template`` translated, then formatted with ``params`` (none: used as it is)."""
+    """``template`` translated, then formatted with ``params`` (none: used as it is); a ``Clause``
+    among the params is rendered first, in the same language."""
     text = _translate(template)
-    return text % dict(params) if params else str(text)
+    if not params:
+        return str(text)
+    return text % {name: str(value) if isinstance(value, Clause) else value for name, value in params.items()}
 
 
 def _cut(text: str | None, limit: int) -> str | None:
@@ -170,7 +193,7 @@ def bad_framing(problem: str, line: int, section: str | None = None, **params: A
     return BackupFormatError(
         ErrorCode.BAD_FRAMING,
         gettext_noop("The backup is malformed: %(problem)s (line %(line)s)."),
-        params={"problem": render(problem, params), "line": line},
+        params={"problem": Clause(problem, params), "line": line},
         line=line,
         section=section,
     )

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
+from ..jobs.messages import error_shown
 from ..jobs.models import BackupJob
 
 
@@ -27,7 +28,10 @@ from ..jobs.models import BackupJob
     }
 )
 class _ErrorField(serializers.JSONField):
-    pass
+    """The stored error, its message rendered in the request's language (``jobs.messages``)."""
+
+    def to_representation(self, value):
+        return error_shown(value)
 
 
 @extend_schema_field(

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -228,14 +229,22 @@ def _cancel(view: _JobView, request, pk: int) -> Response:
 def _restore_form(data) -> dict:
     """The restore request, multipart or JSON, checked by the serializer the schema documents."""
     if not isinstance(data, Mapping):
-        raise MissingSource("Send a JSON object with a \"backup\" id, or a multipart form with a \"backup_file\".")
+        raise MissingSource(_('Send a JSON object with a "backup" id, or a multipart form with a "backup_file".'))
     form = RestoreRequestSerializer(data=data)
     if form.is_valid():
         return form.validated_data
     if "backup" in form.errors:
         given = shorten(str(data.get("backup")), 40)
-        raise MissingSource(f'"backup" must be the id of a stored backup (a whole number), not {given}.', field="backup")
+        raise MissingSource(
+            _('"backup" must be the id of a stored backup (a whole number), not %(value)s.'),
+            params={"value": given},
+            field="backup",
+        )
     name = next(iter(form.errors))
     if name in ("replace", "dry_run"):
-        raise InvalidFlag(f"{name!r} must be true or false, not {shorten(str(data.get(name)), 40)}.", field=name)
-    raise MissingSource('"backup_file" must be a file sent as multipart/form-data.', field=name)
+        raise InvalidFlag(
+            _("%(name)s must be true or false, not %(value)s."),
+            params={"name": repr(name), "value": shorten(str(data.get(name)), 40)},
+            field=name,
+        )
+    raise MissingSource(_('"backup_file" must be a file sent as multipart/form-data.'), field=name)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.core import signing
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..conf import backup_settings
 from ..errors import JobNotFound, LinkExpired, LinkInvalid
@@ -43,7 +44,7 @@ def download_link_check(*, token: str, archive_id: int) -> tuple[BackupJob, obje
     user = user_by_pk(data.get("u"))
     membership = membership_for(user) if user is not None and user.is_active else None
     if membership is None or membership.tenant.pk != archive.tenant_id or membership.role not in backup_settings.BACKUP_ROLES:
-        raise LinkInvalid("This download link's user may no longer download this shop's backups.")
+        raise LinkInvalid(_("This download link's user may no longer download this shop's backups."))
     return archive, user
 
 

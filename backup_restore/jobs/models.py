@@ -55,6 +55,8 @@ class BackupJob(models.Model):
     bytes_done = models.BigIntegerField(default=0)
     error = models.JSONField(null=True, blank=True)  # {code, message, line, section, field}
     summary = models.JSONField(null=True, blank=True)  # a restore's answer, as POST /api/restore/ gives it
+    # The language of the one who started it: the worker writes the summary's warnings in it.
+    language = models.CharField(max_length=10, blank=True)
 
     # The archive of a backup job (kept once it succeeded).
     file = models.CharField(max_length=500, blank=True)  # its name in STORAGES["backups"]

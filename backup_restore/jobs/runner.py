@@ -13,7 +13,9 @@ from contextlib import closing, contextmanager
 from typing import BinaryIO
 
 from django.db import connections
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from streaming import Container, verify
 
@@ -23,6 +25,7 @@ from ..export import BackupStats, backup_filename, tenant_backup_stream
 from ..registry import get_plan
 from ..restore import tenant_restore
 from ..tenancy import tenant_by_pk, user_by_pk
+from .messages import error_record
 from .models import BackupJob
 from .progress import JobProgress, Observer, worker_name
 from .storage import CHUNK, archive_delete, archive_open, archive_write, local_copy
@@ -42,24 +45,26 @@ def job_run(*, job_id: int, observer: Observer | None = None) -> BackupJob | Non
     job = _claim(job_id)
     if job is None:
         return None
-    try:
-        with _heartbeat(job):
-            if job.kind == BackupJob.Kind.BACKUP:
-                _run_backup(job, JobProgress(job, observer=observer))
-            else:
-                _run_restore(job, JobProgress(job, observer=observer))
-    except KeyboardInterrupt:  # Ctrl-C in a command running the job: a restore rolled back already
-        _finish(job, State.CANCELLED, error=Cancelled("Interrupted; nothing was changed or kept.").to_dict())
-        raise
-    except Cancelled as exc:
-        _finish(job, State.CANCELLED, error=exc.to_dict())
-    except BackupError as exc:
-        _finish(job, State.FAILED, error=exc.to_dict())
-    except Exception as exc:  # recorded, logged; the worker goes on with the next job
-        logger.exception("%s failed", job)
-        _finish(job, State.FAILED, error=_unexpected(job, exc).to_dict())
-    finally:
-        _cleanup(job)
+    # In the language of the one who started it: the summary's warnings are written now, for good.
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            with _heartbeat(job):
+                if job.kind == BackupJob.Kind.BACKUP:
+                    _run_backup(job, JobProgress(job, observer=observer))
+                else:
+                    _run_restore(job, JobProgress(job, observer=observer))
+        except KeyboardInterrupt:  # Ctrl-C in a command running the job: a restore rolled back already
+            _finish(job, State.CANCELLED, error=error_record(Cancelled(_("Interrupted; nothing was changed or kept."))))
+            raise
+        except Cancelled as exc:
+            _finish(job, State.CANCELLED, error=error_record(exc))
+        except BackupError as exc:
+            _finish(job, State.FAILED, error=error_record(exc))
+        except Exception as exc:  # recorded, logged; the worker goes on with the next job
+            logger.exception("%s failed", job)
+            _finish(job, State.FAILED, error=error_record(_unexpected(job, exc)))
+        finally:
+            _cleanup(job)
     job.refresh_from_db()
     return job
 
@@ -77,7 +82,7 @@ def jobs_sweep(*, tenant_id: int | None = None) -> int:
     for job in running:
         if _is_lost(job):
             updated = BackupJob.objects.filter(pk=job.pk, state=job.state, worker=job.worker).update(
-                state=State.FAILED, finished_at=timezone.now(), error=WorkerLost().to_dict()
+                state=State.FAILED, finished_at=timezone.now(), error=error_record(WorkerLost())
             )
             if updated:
                 logger.warning("%s lost its worker %s; marked failed", job, job.worker)
@@ -87,7 +92,7 @@ def jobs_sweep(*, tenant_id: int | None = None) -> int:
 
 
 def _is_lost(job: BackupJob) -> bool:
-    host, _, pid = job.worker.rpartition(":")
+    host, _sep, pid = job.worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
         return True
     stale = timezone.now() - timezone.timedelta(seconds=backup_settings.JOB_STALE_SECONDS)
@@ -130,8 +135,11 @@ def _cleanup(job: BackupJob) -> None:
 
 def _unexpected(job: BackupJob, exc: Exception) -> BackupError:
     if job.kind == BackupJob.Kind.RESTORE:
-        return RestoreFailed(f"The restore failed ({type(exc).__name__}) and was rolled back; nothing was changed.")
-    return StorageFailed(f"The backup failed ({type(exc).__name__}); nothing was stored.")
+        return RestoreFailed(
+            _("The restore failed (%(error)s) and was rolled back; nothing was changed."),
+            params={"error": type(exc).__name__},
+        )
+    return StorageFailed(_("The backup failed (%(error)s); nothing was stored."), params={"error": type(exc).__name__})
 
 
 @contextmanager
@@ -210,9 +218,11 @@ def _verify_stored(name: str, sha256: str):
             report = verify(hashing, limits=reader_limits())
             hashing.drain()
     except BackupError as exc:
-        raise ArchiveCorrupt(f"The stored backup does not read back whole ({exc.code}); it was removed.") from exc
+        raise ArchiveCorrupt(
+            _("The stored backup does not read back whole (%(code)s); it was removed."), params={"code": exc.code}
+        ) from exc
     if hashing.hexdigest() != sha256:
-        raise ArchiveCorrupt("The stored backup's bytes differ from those written; it was removed.")
+        raise ArchiveCorrupt(_("The stored backup's bytes differ from those written; it was removed."))
     return report
 
 
@@ -261,7 +271,7 @@ def _restore_file(job: BackupJob) -> Iterator[BinaryIO]:
         return
     archive = job.source
     if archive.state != State.SUCCEEDED or archive.tenant_id != job.tenant_id:
-        raise ArchiveCorrupt("The stored backup is not available any more.")
+        raise ArchiveCorrupt(_("The stored backup is not available any more."))
     with local_copy(archive.file) as (fileobj, digest):
         if digest != archive.sha256:
             raise ArchiveCorrupt()
@@ -271,5 +281,5 @@ def _restore_file(job: BackupJob) -> Iterator[BinaryIO]:
 def _tenant(job: BackupJob):
     tenant = tenant_by_pk(job.tenant_id)
     if tenant is None:
-        raise RestoreFailed("The shop of this job no longer exists.")
+        raise RestoreFailed(_("The shop of this job no longer exists."))
     return tenant

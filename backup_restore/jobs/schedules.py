@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from streaming.errors import shorten
 
@@ -89,7 +90,7 @@ def schedule_update(
     schedule = schedule_get(tenant=tenant)
     try:
         if changes is not None and not isinstance(changes, Mapping):
-            raise InvalidSchedule("Send the schedule as a JSON object with: " + _fields_text() + ".")
+            raise InvalidSchedule(_("Send the schedule as a JSON object with: %(fields)s."), params={"fields": _fields_text()})
         values = _validated(schedule, {**(changes or {}), **fields}, require_all=require_all)
     except InvalidSchedule as exc:
         _audit(tenant, user, ip, "refused", code=exc.code, field=exc.field)
@@ -97,7 +98,7 @@ def schedule_update(
     for name, value in values.items():
         setattr(schedule, name, value)
     schedule.next_run_at = _first_run(schedule, now or timezone.now())
-    schedule, _ = BackupSchedule.objects.update_or_create(
+    schedule, _created = BackupSchedule.objects.update_or_create(
         tenant_id=tenant.pk, defaults={name: getattr(schedule, name) for name in (*FIELDS, "next_run_at")}
     )
     _audit(tenant, user, ip, "updated", changes=values, next_run_at=schedule.next_run_at)
@@ -128,7 +129,11 @@ def _validated(current: BackupSchedule, changes: Mapping[str, Any], *, require_a
         raise InvalidSchedule(f"{shorten(name, 40)} is not a schedule setting; they are: {_fields_text()}.", field=name)
     missing = [name for name in FIELDS if name not in changes] if require_all else []
     if missing:
-        raise InvalidSchedule(f"{missing[0]!r} is missing: a PUT sends every setting ({_fields_text()}).", field=missing[0])
+        raise InvalidSchedule(
+            _("%(name)s is missing: a PUT sends every setting (%(fields)s)."),
+            params={"name": repr(missing[0]), "fields": _fields_text()},
+            field=missing[0],
+        )
     values = {name: changes[name] for name in FIELDS if name in changes}
     for name, value in values.items():
         _check(name, value)
@@ -136,7 +141,7 @@ def _validated(current: BackupSchedule, changes: Mapping[str, Any], *, require_a
     if merged["enabled"] and merged["keep_daily"] + merged["keep_weekly"] == 0:
         field = "keep_weekly" if "keep_weekly" in values and "keep_daily" not in values else "keep_daily"
         raise InvalidSchedule(
-            "An enabled schedule must keep at least one archive: set keep_daily or keep_weekly above 0.", field=field
+            _("An enabled schedule must keep at least one archive: set keep_daily or keep_weekly above 0."), field=field
         )
     return values
 
@@ -145,17 +150,22 @@ def _check(name: str, value: Any) -> None:
     shown = shorten(value, 40)
     if name == "enabled":
         if not isinstance(value, bool):
-            raise InvalidSchedule(f"enabled must be true or false, not {shown}.", field=name)
+            raise InvalidSchedule(_("enabled must be true or false, not %(value)s."), params={"value": shown}, field=name)
     elif name == "timezone":
         if not isinstance(value, str) or value not in _zone_names():
             raise InvalidSchedule(
-                f"timezone must be an IANA time zone name such as America/La_Paz or Europe/Madrid, not {shown}.",
+                _("timezone must be an IANA time zone name such as America/La_Paz or Europe/Madrid, not %(value)s."),
+                params={"value": shown},
                 field=name,
             )
     else:
         low, high = RANGES[name]
         if type(value) is not int or not low <= value <= high:
-            raise InvalidSchedule(f"{name} must be a whole number from {low} to {high}, not {shown}.", field=name)
+            raise InvalidSchedule(
+                _("%(name)s must be a whole number from %(low)s to %(high)s, not %(value)s."),
+                params={"name": name, "low": low, "high": high, "value": shown},
+                field=name,
+            )
 
 
 def _fields_text() -> str:

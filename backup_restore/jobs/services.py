@@ -16,6 +16,8 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from ..audit import audit_record
 from ..errors import (
@@ -31,6 +33,7 @@ from ..errors import (
 )
 from ..tenancy import tenant_by_pk
 from .links import download_link_check, download_link_sign, download_link_signer
+from .messages import error_record
 from .models import BackupJob
 from .router import jobs_db
 from .runner import jobs_sweep
@@ -155,6 +158,7 @@ def _start(*, tenant, user, kind: str, origin: str, **fields: Any) -> tuple[Back
                 origin=origin,
                 created_by_id=getattr(user, "pk", None),
                 created_by=getattr(user, "username", "") or "",
+                language=translation.get_language() or "",
                 **fields,
             )
             result = run_job.enqueue(job.pk)
@@ -177,7 +181,7 @@ def _keep_upload(tenant, upload: BinaryIO) -> str:
 
 
 def _cancelled() -> dict:
-    return Cancelled().to_dict()
+    return error_record(Cancelled())
 
 
 @contextmanager
@@ -241,9 +245,11 @@ def _check_stored(archive: BackupJob) -> None:
     try:
         stored = archive_exists(archive.file)
     except Exception as exc:  # the storage (S3) cannot be reached
-        raise StorageFailed(f"The backup storage could not be read ({type(exc).__name__}). Try again later.") from exc
+        raise StorageFailed(
+            _("The backup storage could not be read (%(error)s). Try again later."), params={"error": type(exc).__name__}
+        ) from exc
     if not stored:
-        raise JobNotFound("The stored file of this backup is gone.")
+        raise JobNotFound(_("The stored file of this backup is gone."))
 
 
 def _audit_download(*, tenant, user, ip, archive_id: int, outcome: str, byte_range=None, error=None) -> None:

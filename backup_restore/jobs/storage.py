@@ -29,6 +29,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.utils.translation import gettext_lazy as _
 
 from ..errors import BackupError, StorageFailed
 
@@ -192,12 +193,17 @@ def _storage_error(exc: Exception) -> BackupError:
     module = type(exc).__module__
     if module.startswith(("botocore", "boto3", "s3transfer", "urllib3")):
         if "Connect" in kind or "Endpoint" in kind or "Timeout" in kind:
-            return StorageFailed(f"The backup storage (S3) could not be reached ({kind}); nothing was stored.")
+            return StorageFailed(
+                _("The backup storage (S3) could not be reached (%(error)s); nothing was stored."), params={"error": kind}
+            )
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", kind)
-        return StorageFailed(f"The backup storage (S3) refused the file ({code}); nothing was stored.")
+        return StorageFailed(_("The backup storage (S3) refused the file (%(error)s); nothing was stored."), params={"error": code})
     if isinstance(exc, OSError):
-        return StorageFailed(f"The backup could not be written to its storage ({kind}: {exc.strerror}); nothing was stored.")
-    return StorageFailed(f"The backup storage failed ({kind}); nothing was stored.")
+        return StorageFailed(
+            _("The backup could not be written to its storage (%(error)s: %(reason)s); nothing was stored."),
+            params={"error": kind, "reason": exc.strerror},
+        )
+    return StorageFailed(_("The backup storage failed (%(error)s); nothing was stored."), params={"error": kind})
 
 
 def archive_delete(name: str) -> None:

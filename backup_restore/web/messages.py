@@ -1,8 +1,8 @@
 """What the page says about an error code, in the reader's language.
 
-A job's stored error was written by a worker, in the worker's language; the page shows this
-translated sentence for its code, with the stored line and section, and the stored message as
-the detail.
+The page shows this translated sentence for an error's code, with its line and section, and
+the error's own message as the detail (a job's, rendered again in the reader's language:
+``jobs.messages.error_shown``).
 """
 
 from django.utils.translation import gettext_lazy as _

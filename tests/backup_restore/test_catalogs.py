@@ -51,7 +51,29 @@ def marked_messages() -> set[str | tuple[str, str]]:
                     found.add(first)
                 elif name in PLURAL and first is not None and len(node.args) > 1 and _literal(node.args[1]):
                     found.add((first, _literal(node.args[1])))
+    return found | template_messages()
+
+
+TEMPLATE_CALL = re.compile(r"\b(n?gettext)\(((?:u?'(?:[^'\\]|\\.)*'\s*,?\s*)+)")
+
+
+def template_messages() -> set[str | tuple[str, str]]:
+    """The msgids of the templates ({% translate %}, {% blocktranslate %}), as makemessages reads
+    them: through Django's ``templatize``."""
+    from django.utils.translation.template import templatize
+
+    found: set[str | tuple[str, str]] = set()
+    for package in SOURCES:
+        for path in (ROOT / package).rglob("templates/**/*.html"):
+            for name, args in TEMPLATE_CALL.findall(templatize(path.read_text(), origin=str(path))):
+                texts = ast.literal_eval(f"({args},)")
+                found.add(tuple(texts[:2]) if name == "ngettext" else texts[0])
     return found
+
+
+def test_the_templates_mark_messages():
+    messages = template_messages()
+    assert "Back up now" in messages and "%(done)s of %(total)s rows" in messages
 
 
 def _key(entry: polib.POEntry) -> str | tuple[str, str]:

@@ -288,6 +288,14 @@ def test_cancel_running_restore(jobsite, workers, api, report):
     restore = accepted(api.restore_archive(backup["id"], replace=True), "restore")
     caught = freeze_mid_job(jobsite, api, worker, "restore", restore["id"], mid_restore)
     assert shop_being_rewritten(jobsite)
+    # The restore's transaction is open (on SQLite it holds the only write lock): its progress
+    # and the shop's lists are still readable, and a cancel is still written.
+    polled = api.http.get(f"/api/restores/{restore['id']}/")
+    assert polled.status_code == 200 and polled.json()["rows_done"] == caught["rows_done"] > 0, polled.text
+    for listing in ("/api/backups/", "/api/restores/"):
+        listed = api.http.get(listing)
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["count"] >= 1
 
     cancel = api.cancel(restore["id"])
     assert cancel.status_code == 202, cancel.text

@@ -248,7 +248,7 @@ def test_wrong_type_and_too_large_files_are_refused_before_the_upload(web, brows
     page.evaluate("document.getElementById('restore-form').dataset.maxBytes = '100'")
     field.set_input_files(files=[{"name": "copia.ndjson", "mimeType": "application/x-ndjson", "buffer": b"x" * 1000}])
     page.get_by_role("button", name="Simular").click()
-    assert "El archivo supera los" in error.inner_text()
+    assert "El archivo pesa más de los" in error.inner_text()
     shots(page, "too-large")
     assert posts == []  # nothing was sent
     page.context.close()

@@ -191,12 +191,15 @@ def test_spanish_by_default_english_by_accept_language_or_the_switch(shop):
 
 
 def test_the_pages_spanish_wins_over_other_apps_catalogs():
-    """Django picks a msgid's translation from the first app that has it: a short msgid the
-    admin or DRF also translate (e.g. "Change", "Created") would show their words instead."""
+    """Django picks a msgid's translation from the first catalog that has it: a short msgid the
+    admin or DRF also translate (e.g. "Change", "Created") must show the project's words (the
+    page's messages live in the project's catalog, locale/, which comes first)."""
+    import polib
+    from django.conf import settings
     from django.utils import translation
 
-    from backup_restore.web.locale.fill_es import ES
-
+    po = polib.pofile(str(settings.BASE_DIR / "locale" / "es" / "LC_MESSAGES" / "django.po"))
+    ours = {e.msgid: e.msgstr for e in po if not e.msgid_plural and e.msgstr}
     with translation.override("es"):
-        wrong = {msgid: translation.gettext(msgid) for msgid, text in ES.items() if translation.gettext(msgid) != text}
+        wrong = {msgid: translation.gettext(msgid) for msgid, text in ours.items() if translation.gettext(msgid) != text}
     assert wrong == {}

@@ -13,10 +13,12 @@ import time
 
 from django.core.management.base import CommandError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from backup_restore.errors import BackupError
 from backup_restore.jobs import services
 from backup_restore.jobs.models import BackupJob
+from backup_restore.jobs.messages import error_shown
 from backup_restore.jobs.runner import job_run
 
 from ._progress import PhaseBar, progress_bar
@@ -31,14 +33,16 @@ def run_job_here(job: BackupJob, *, tenant, desc: str, enabled: bool | None, std
         try:
             ended = job_run(job_id=job.pk, observer=phases)
         except KeyboardInterrupt:
-            raise CommandError(f"Interrupted: job {job.pk} was cancelled; nothing was changed or kept.") from None
+            raise CommandError(
+                _("Interrupted: job %(job)s was cancelled; nothing was changed or kept.") % {"job": job.pk}
+            ) from None
         if ended is not None:
             return ended
-        stderr.write(f"Job {job.pk} is run by a worker; following it.")
+        stderr.write(_("Job %(job)s is run by a worker; following it.") % {"job": job.pk})
         try:
             return _follow(job, phases)
         except KeyboardInterrupt:
-            stderr.write(f"Interrupted: asking job {job.pk} to cancel…")
+            stderr.write(_("Interrupted: asking job %(job)s to cancel…") % {"job": job.pk})
             _cancel(tenant, job)
             return _follow(job, phases)
 
@@ -61,11 +65,18 @@ def _cancel(tenant, job: BackupJob) -> None:
 
 def job_failure(job: BackupJob, what: str) -> CommandError:
     """The error a command exits with when its job did not succeed."""
-    error = job.error or {}
-    detail = f"{error.get('message', 'no reason recorded')} [{error.get('code', job.state)}]"
+    error = error_shown(job.error) or {}
+    values = {
+        "what": what,
+        "job": job.pk,
+        "state": job.state,
+        "message": error.get("message") or _("no reason recorded"),
+        "code": error.get("code") or job.state,
+        "line": error.get("line"),
+    }
     if error.get("line"):
-        detail += f" (line {error['line']})"
-    return CommandError(f"{what} (job {job.pk}, {job.state}): {detail}")
+        return CommandError(_("%(what)s (job %(job)s, %(state)s): %(message)s [%(code)s] (line %(line)s)") % values)
+    return CommandError(_("%(what)s (job %(job)s, %(state)s): %(message)s [%(code)s]") % values)
 
 
 def human_size(size: int | None) -> str:

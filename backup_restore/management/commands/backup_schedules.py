@@ -3,6 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backup_restore.conf import backup_settings
 from backup_restore.jobs.schedules import schedules_enqueue_due, schedules_prune
@@ -31,8 +33,8 @@ class Command(BaseCommand):
             return
         interval = backup_settings.SCHEDULER_INTERVAL_SECONDS if loop == -1 else loop
         if interval <= 0:
-            raise CommandError("--loop takes a number of seconds above 0.")
-        self.stdout.write(f"Checking backup schedules every {interval} s; Ctrl-C stops.")
+            raise CommandError(_("--loop takes a number of seconds above 0."))
+        self.stdout.write(_("Checking backup schedules every %(seconds)s s; Ctrl-C stops.") % {"seconds": interval})
         try:
             while True:
                 close_old_connections()
@@ -40,19 +42,29 @@ class Command(BaseCommand):
                 close_old_connections()
                 time.sleep(interval)
         except KeyboardInterrupt:
-            self.stdout.write("Scheduler stopped.")
+            self.stdout.write(_("Scheduler stopped."))
 
     def _pass(self, *, quiet: bool) -> None:
         """One pass: what is due is queued, then each shop's retention is applied."""
         now = timezone.now()
         lines = []
         for run in schedules_enqueue_due(now=now):
-            what = "queued" if run.created else f"already {run.job.state}, not queued again"
-            lines.append(f"{run.tenant.slug}: scheduled backup job {run.job.pk} {what}")
+            values = {"slug": run.tenant.slug, "job": run.job.pk, "state": run.job.state}
+            if run.created:
+                lines.append(_("%(slug)s: scheduled backup job %(job)s queued") % values)
+            else:
+                lines.append(_("%(slug)s: scheduled backup job %(job)s already %(state)s, not queued again") % values)
         for slug, deleted in schedules_prune().items():
-            lines.append(f"{slug}: pruned {len(deleted)} old scheduled archive(s): {', '.join(map(str, deleted))}")
+            lines.append(
+                ngettext(
+                    "%(slug)s: pruned %(count)s old scheduled archive: %(ids)s",
+                    "%(slug)s: pruned %(count)s old scheduled archives: %(ids)s",
+                    len(deleted),
+                )
+                % {"slug": slug, "count": len(deleted), "ids": ", ".join(map(str, deleted))}
+            )
         if not lines and not quiet:
-            lines.append("nothing due, nothing to prune")
+            lines.append(_("nothing due, nothing to prune"))
         for line in lines:
             self.stdout.write(f"{_stamp(now)} {line}")
 

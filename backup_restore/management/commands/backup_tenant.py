@@ -41,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError(_("No tenant with slug %(slug)s.") % {"slug": repr(slug)})
         if store:
             if format not in (None, Container.NDJSON_ZST):
-                raise CommandError("Stored archives are always ndjson.zst; leave out --format with --store.")
+                raise CommandError(_("Stored archives are always ndjson.zst; leave out --format with --store."))
             return self._store(tenant, enabled=False if no_progress else None)
         container = Container(format or Container.NDJSON_ZST)
         stats = BackupStats(container=container)
@@ -67,13 +67,28 @@ class Command(BaseCommand):
         """A backup job (origin ``command``) run in this process: the same runner as a worker."""
         job, created = services.backup_job_start(tenant=tenant, user=None, origin=BackupJob.Origin.COMMAND)
         if not created:
-            self.stderr.write(f"A backup of {tenant.slug} is already {job.state} (job {job.pk}); following it.")
-        job = run_job_here(job, tenant=tenant, desc=f"backup {tenant.slug}", enabled=enabled, stderr=self.stderr)
+            self.stderr.write(
+                _("A backup of %(slug)s is already %(state)s (job %(job)s); following it.")
+                % {"slug": tenant.slug, "state": job.state, "job": job.pk}
+            )
+        job = run_job_here(job, tenant=tenant, desc=_("backup %(slug)s") % {"slug": tenant.slug}, enabled=enabled, stderr=self.stderr)
         if job.state != BackupJob.State.SUCCEEDED:
-            raise job_failure(job, "No backup was stored")
+            raise job_failure(job, _("No backup was stored"))
         self.stdout.write(
-            f"Stored backup {job.pk} of {tenant.slug}: {job.rows} rows, {job.sections} sections, "
-            f"{human_size(job.size)} ({job.size} bytes), sha256 {job.sha256}, file {job.filename}"
+            _(
+                "Stored backup %(job)s of %(slug)s: %(rows)s rows, %(sections)s sections, "
+                "%(size)s (%(bytes)s bytes), sha256 %(sha256)s, file %(file)s"
+            )
+            % {
+                "job": job.pk,
+                "slug": tenant.slug,
+                "rows": job.rows,
+                "sections": job.sections,
+                "size": human_size(job.size),
+                "bytes": job.size,
+                "sha256": job.sha256,
+                "file": job.filename,
+            }
         )
 
     def _write_file(self, chunks, target: Path, stats, bar) -> None:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backup_restore.jobs import services
 from backup_restore.jobs.models import BackupJob
@@ -21,13 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args, slug, limit, **options):
         tenant = tenant_by_slug(slug)
         if tenant is None:
-            raise CommandError(f"No tenant with slug {slug!r}.")
+            raise CommandError(_("No tenant with slug %(slug)s.") % {"slug": repr(slug)})
         jobs = services.job_list(tenant=tenant, kind=BackupJob.Kind.BACKUP)
         if limit > 0:
             jobs = jobs[:limit]
         rows = [_row(job) for job in jobs]
         if not rows:
-            self.stdout.write(f"No backups of {slug} yet.")
+            self.stdout.write(_("No backups of %(slug)s yet.") % {"slug": slug})
             return
         self.stdout.write(_table(rows))
 

@@ -41,11 +41,11 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(_("No tenant with slug %(slug)s.") % {"slug": repr(slug)})
         if (file is None) == (archive is None):
-            raise CommandError("Give either a backup FILE or --archive ID (see list_backups), not both and not neither.")
+            raise CommandError(_("Give either a backup FILE or --archive ID (see list_backups), not both and not neither."))
         enabled = False if no_progress else None
         if archive is not None:
             if allow_other_tenant:
-                raise CommandError("--allow-other-tenant is for backup files; a stored archive is the tenant's own.")
+                raise CommandError(_("--allow-other-tenant is for backup files; a stored archive is the tenant's own."))
             summary = self._from_archive(tenant, archive, replace=replace, dry_run=dry_run, enabled=enabled)
         else:
             summary = self._from_file(
@@ -86,10 +86,10 @@ class Command(BaseCommand):
         except JobNotFound:
             raise CommandError(_not_found(tenant, archive_id)) from None
         except BackupError as exc:
-            raise CommandError(f"{exc.message} [{exc.code}]") from exc
-        job = run_job_here(job, tenant=tenant, desc=f"restore {tenant.slug}", enabled=enabled, stderr=self.stderr)
+            raise CommandError(_failure(exc)) from exc
+        job = run_job_here(job, tenant=tenant, desc=_("restore %(slug)s") % {"slug": tenant.slug}, enabled=enabled, stderr=self.stderr)
         if job.state != BackupJob.State.SUCCEEDED:
-            raise job_failure(job, f"Archive {archive_id} was not restored; nothing was changed")
+            raise job_failure(job, _("Archive %(archive)s was not restored; nothing was changed") % {"archive": archive_id})
         return job.summary
 
 
@@ -97,13 +97,16 @@ def _not_found(tenant, archive_id: int) -> str:
     """Operators may know every shop: say whose archive it is (the API says "not found" only)."""
     owner_id = BackupJob.objects.filter(pk=archive_id, kind=BackupJob.Kind.BACKUP).values_list("tenant_id", flat=True).first()
     if owner_id is None:
-        return f"There is no stored backup {archive_id} (list_backups {tenant.slug} lists them)."
+        return _("There is no stored backup %(archive)s (list_backups %(slug)s lists them).") % {
+            "archive": archive_id,
+            "slug": tenant.slug,
+        }
     owner = tenant_by_pk(owner_id)
-    whose = f"shop {owner.slug!r}" if owner is not None else "a shop that no longer exists"
-    return (
-        f"Backup {archive_id} belongs to {whose}, not to {tenant.slug!r}: a shop is restored only from its own "
-        f"archives (download it and use FILE --allow-other-tenant to move data between shops)."
-    )
+    whose = _("shop %(slug)s") % {"slug": repr(owner.slug)} if owner is not None else _("a shop that no longer exists")
+    return _(
+        "Backup %(archive)s belongs to %(whose)s, not to %(slug)s: a shop is restored only from its own "
+        "archives (download it and use FILE --allow-other-tenant to move data between shops)."
+    ) % {"archive": archive_id, "whose": whose, "slug": repr(tenant.slug)}
 
 
 def _failure(exc: BackupError) -> str:

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from ...jobs.messages import error_shown
 from ..messages import error_text
 
 register = template.Library()
@@ -55,6 +56,12 @@ def outcome_label(value: str) -> str:
 @register.filter
 def action_label(value: str) -> str:
     return str(ACTIONS.get(value, value))
+
+
+@register.filter
+def shown_error(error: dict | None) -> dict | None:
+    """A job's stored error, its message in the reader's language."""
+    return error_shown(error)
 
 
 @register.filter

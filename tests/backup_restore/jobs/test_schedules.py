@@ -374,7 +374,7 @@ def test_a_scheduled_backup_that_succeeds_prunes_its_shop_on_the_worker_and_the_
     # The command prunes as well (here: an old scheduled archive that appeared since).
     stray = _archive(tenant, utc(2025, 5, 1))
     out = _call("backup_schedules")
-    assert f"alfa: pruned 1 old scheduled archive(s): {stray.pk}" in out
+    assert f"alfa: pruned 1 old scheduled archive: {stray.pk}" in out
     assert not BackupJob.objects.filter(pk=stray.pk).exists()
 
 
