@@ -46,7 +46,7 @@ run: demo
 # `make test`: everything but the tests marked slow (the 1 GiB upload, memory at scale, the
 # e2e suite's big seeded database, the benchmark harness). `make test-all`: everything.
 test: venv
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow" -n auto --dist loadfile $(PYTEST_ARGS)
 
 test-all: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -57,6 +57,8 @@ def log_in(page, url: str, username: str) -> None:
     """Through the login form, by keyboard: the user name field has the focus."""
     page.goto(f"{url}/")
     page.wait_for_url(re.compile(r"/accounts/login/\?next=/backups/"))
+    # Typing starts once the field has the focus (autofocus lands after the load, not with it).
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
