@@ -77,3 +77,13 @@ def _english():
 def _fast_password_hashing(settings):
     """PBKDF2 is slow on purpose; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def backups_root(settings, tmp_path):
+    """``STORAGES["backups"]`` in a folder of this test (the job and page tests use it always)."""
+    root = tmp_path / "backups"
+    settings.STORAGES = settings.STORAGES | {
+        "backups": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}
+    }
+    return root

@@ -97,21 +97,27 @@ def e2e(tmp_path_factory, report) -> Iterator[E2E]:
         env = environment(root, db)
         started = time.monotonic()
         migrate(env)
-        tenants = {}
-        for slug, (rows, seed) in TENANTS.items():
-            result = manage(
-                env, "seed_tenant", slug, "--rows", str(rows), "--seed", str(seed), "--password", PASSWORD,
-                "--no-progress", timeout=180,
-            )  # fmt: skip
-            assert result.returncode == 0, result.stderr
-            uuid = db.value("SELECT uuid FROM personal_admin_tenant WHERE slug = %s", [slug])
-            tenants[slug] = Tenant(slug, _uuid_text(uuid), rows)
+        tenants = seed_tenants(env, db, TENANTS)
         report(f"[{db.vendor}] e2e database prepared (migrate + {sum(r for r, _ in TENANTS.values()):,} seeded rows) "
                f"in {time.monotonic() - started:.1f}s")  # fmt: skip
         yield E2E(db=db, root=root, env=env, tenants=tenants)
     finally:
         db.drop()
         shutil.rmtree(root / "files", ignore_errors=True)  # downloads; the server logs stay
+
+
+def seed_tenants(env: dict[str, str], db: E2EDatabase, tenants: dict[str, tuple[int, int]]) -> dict[str, Tenant]:
+    """``seed_tenant`` for each ``slug -> (rows, seed)``, through the command, as an operator would."""
+    seeded = {}
+    for slug, (rows, seed) in tenants.items():
+        result = manage(
+            env, "seed_tenant", slug, "--rows", str(rows), "--seed", str(seed), "--password", PASSWORD,
+            "--no-progress", timeout=180,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        uuid = db.value("SELECT uuid FROM personal_admin_tenant WHERE slug = %s", [slug])
+        seeded[slug] = Tenant(slug, _uuid_text(uuid), rows)
+    return seeded
 
 
 def _uuid_text(value) -> str:
@@ -225,15 +231,7 @@ def jobsite(tmp_path_factory, report) -> Iterator[JobSite]:
         }
         started = time.monotonic()
         migrate(env)
-        tenants = {}
-        for slug, (rows, seed) in JOB_TENANTS.items():
-            result = manage(
-                env, "seed_tenant", slug, "--rows", str(rows), "--seed", str(seed), "--password", PASSWORD,
-                "--no-progress", timeout=180,
-            )  # fmt: skip
-            assert result.returncode == 0, result.stderr
-            uuid = db.value("SELECT uuid FROM personal_admin_tenant WHERE slug = %s", [slug])
-            tenants[slug] = Tenant(slug, _uuid_text(uuid), rows)
+        tenants = seed_tenants(env, db, JOB_TENANTS)
         report(f"[{db.vendor}] jobs database prepared ({sum(r for r, _ in JOB_TENANTS.values()):,} seeded rows) "
                f"in {time.monotonic() - started:.1f}s")  # fmt: skip
         server = Server("gunicorn", env, root / "logs" / "jobs-gunicorn.log", workers=2).start()

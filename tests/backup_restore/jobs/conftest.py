@@ -5,13 +5,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def backups_root(settings, tmp_path):
-    """``STORAGES["backups"]`` in a folder of this test."""
-    root = tmp_path / "backups"
-    settings.STORAGES = settings.STORAGES | {
-        "backups": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}
-    }
-    return root
+def _backups_in_a_folder_of_the_test(backups_root):
+    """Every test here stores archives in a folder of its own (``backups_root``, tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")
