@@ -1,5 +1,6 @@
 """The API: views only parse the request, call one service and render its answer."""
 
+from django.contrib.auth import get_user
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,7 @@ from ..export import backup_filename, tenant_backup_stream
 from .http import IgnoreAcceptHeader, attachment_head, attachment_stream, client_ip, http_status
 from .permissions import CanBackup, CanRestore, TenantBackupThrottle, request_membership
 from ..restore import tenant_restore
+from ..tenancy import membership_for
 from .schema import backup_schema, restore_schema
 from .serializers import RestoreUploadSerializer
 
@@ -108,7 +110,12 @@ class BackupAPIView(APIView):
 def _audit_refusal(request, action: str, response) -> None:
     error = (response.data or {}).get("error") if isinstance(response.data, dict) else None
     user = getattr(request, "_user", None)  # never authenticate again just to audit
-    membership = request_membership(request) if getattr(user, "is_authenticated", False) else None
+    if not getattr(user, "is_authenticated", False):
+        # Refused before DRF knew the user (a session request without its CSRF token): the
+        # session's own user is who tried (DRF has set the request's user to anonymous).
+        user = get_user(request._request) if hasattr(request._request, "session") else user
+    authenticated = getattr(user, "is_authenticated", False)
+    membership = membership_for(user) if authenticated else None
     details = {"event": action, "outcome": "refused", "status": response.status_code, "error": error}
     audit_record(
         tenant=membership.tenant if membership else None, user=user, action=action, ip=client_ip(request), details=details
