@@ -58,4 +58,4 @@ clean:
 # The compiled .mo files are committed, so `make run` and `make test` need no gettext.
 messages: venv
 	$(PY) manage.py makemessages -l es -l en --add-location=file --ignore='.venv/*' --ignore='tests/*' --ignore='benchmarks/*' --ignore='var/*' --ignore='docs/*'
-	for lang in es en; do msgfmt --check -o locale/$$lang/LC_MESSAGES/django.mo locale/$$lang/LC_MESSAGES/django.po; done
+	for lang in es en; do po=locale/$$lang/LC_MESSAGES/django.po; msgattrib --no-obsolete -o $$po $$po && msgfmt --check -o $${po%.po}.mo $$po; done

@@ -24,11 +24,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.utils.timezone import now as django_now
 from django.utils.translation import gettext_lazy as _
 
 from ..errors import BackupError, StorageFailed
@@ -209,6 +211,30 @@ def _storage_error(exc: Exception) -> BackupError:
 def archive_delete(name: str) -> None:
     if name:
         backups_storage().delete(name)
+
+
+def stored_files_prune(*, folder: str, older_than: timedelta, now: datetime | None = None) -> list[str]:
+    """Delete the files under ``folder`` (and its sub-folders) last written before
+    ``now - older_than``; returns their names. For copies nothing else cleans up: the
+    page's staged dry-run uploads, abandoned when their user walks away."""
+    storage = backups_storage()
+    cutoff = (now or django_now()) - older_than
+    deleted = []
+    for name in _files_under(storage, folder):
+        if storage.get_modified_time(name) < cutoff:
+            storage.delete(name)
+            deleted.append(name)
+    return deleted
+
+
+def _files_under(storage: Storage, folder: str) -> Iterator[str]:
+    if not storage.exists(folder) and _s3(storage) is None:
+        return
+    folders, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _files_under(storage, f"{folder}/{sub}")
 
 
 def archive_exists(name: str) -> bool:

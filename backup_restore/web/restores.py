@@ -28,6 +28,7 @@ from .forms import ReplaceConfirmForm, accepted_file_name
 from .messages import error_text
 from .views import error_response, page_context, restore_form
 
+STAGED_FOLDER = "staged"  # in the backups storage; `backup_schedules` removes what is left a day
 STAGED = "backup_web_staged"  # session key: {dry-run job id: staged upload name}
 Kind, State = BackupJob.Kind, BackupJob.State
 
@@ -124,7 +125,7 @@ def _start_from_dry_run(request, dry: BackupJob) -> BackupJob:
 def _stage(request, job: BackupJob, upload) -> None:
     """Keep the upload for the real run, and forget older staged files of this session."""
     upload.seek(0)
-    name = f"staged/{request.shop.uuid}/{uuid.uuid4().hex}.upload"
+    name = f"{STAGED_FOLDER}/{request.shop.uuid}/{uuid.uuid4().hex}.upload"
     name = backups_storage().save(name, File(upload, name=name))
     for old in list(request.session.get(STAGED, {})):
         _unstage(request, old)

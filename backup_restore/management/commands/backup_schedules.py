@@ -1,4 +1,5 @@
 import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
@@ -8,13 +9,16 @@ from django.utils.translation import ngettext
 
 from backup_restore.conf import backup_settings
 from backup_restore.jobs.schedules import schedules_enqueue_due, schedules_prune
+from backup_restore.jobs.storage import stored_files_prune
+from backup_restore.web.restores import STAGED_FOLDER
 
 
 class Command(BaseCommand):
     help = (
         "Queue the scheduled backups that are due and prune old scheduled archives, once (for cron "
         "or a systemd timer) or every SECONDS with --loop. The workers (db_worker) run the backups. "
-        "Two schedulers at once are harmless: each due backup is queued once."
+        "Two schedulers at once are harmless: each due backup is queued once. Dry-run uploads the "
+        "owners' page staged and nobody used for a day are removed."
     )
 
     def add_arguments(self, parser):
@@ -62,6 +66,16 @@ class Command(BaseCommand):
                     len(deleted),
                 )
                 % {"slug": slug, "count": len(deleted), "ids": ", ".join(map(str, deleted))}
+            )
+        staged = stored_files_prune(folder=STAGED_FOLDER, older_than=timedelta(days=1), now=now)
+        if staged:
+            lines.append(
+                ngettext(
+                    "removed %(count)s dry-run upload left over a day",
+                    "removed %(count)s dry-run uploads left over a day",
+                    len(staged),
+                )
+                % {"count": len(staged)}
             )
         if not lines and not quiet:
             lines.append(_("nothing due, nothing to prune"))
