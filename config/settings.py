@@ -213,7 +213,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Spanish by default; English when the request's Accept-Language prefers it. Our catalogs are in
 # locale/ (committed, compiled: `make messages` rebuilds them); DRF's and simplejwt's come with them.
-LANGUAGE_CODE = "es"
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "es")  # also the language of the commands' output
 LANGUAGES = [("es", "Español"), ("en", "English")]
 # simplejwt's catalog too, without installing it as an app (its models module reads SECRET_KEY on
 # import); ours comes first and fills what its Spanish catalog lacks.

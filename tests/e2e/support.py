@@ -184,11 +184,13 @@ def audit_rows(db: E2EDatabase, slug: str, action: str = "backup") -> list[dict]
 # -- management commands ------------------------------------------------------------------------
 
 
-def manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """``python manage.py *args`` in a subprocess with the e2e environment."""
+def manage(env: dict[str, str], *args: str, timeout: float = 120, language: str = "en") -> subprocess.CompletedProcess:
+    """``python manage.py *args`` in a subprocess with the e2e environment, speaking ``language``
+    (the suite reads the commands' output in English; a server's default stays Spanish)."""
     return subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env | {"LANGUAGE_CODE": language},
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
 
 
 def environment(root: Path, db: E2EDatabase) -> dict[str, str]:

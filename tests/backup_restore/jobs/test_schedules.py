@@ -104,7 +104,7 @@ def test_every_shop_local_day_runs_exactly_once_at_its_hour(zone, hour, start):
         run = next_run(previous, hour=hour, zone=zone)
         # A day of wall clock is 24 h of UTC give or take the clocks' change that day (an hour
         # of summer time, three hours at Casey in 2018...).
-        shift = abs(run.astimezone(tz).utcoffset() - (run - timedelta(days=1)).astimezone(tz).utcoffset())
+        shift = abs(run.astimezone(tz).utcoffset() - previous.astimezone(tz).utcoffset())
         assert previous < run <= previous + timedelta(days=1) + shift
         intended = _intended_day(run, hour, tz)
         assert intended is not None, (zone, hour, run)
