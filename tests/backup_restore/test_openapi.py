@@ -96,11 +96,16 @@ def test_schema_is_served_as_yaml_too_without_credentials():
     assert response.content.startswith(b"openapi: 3.")
 
 
+API_AUTH = [{"jwtAuth": []}, {"cookieAuth": []}]  # either a JWT or the page's session
+
+
 def test_auth_is_jwt_bearer_on_backup_and_restore(spec):
     scheme = spec["components"]["securitySchemes"]["jwtAuth"]
     assert scheme == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    # ...or the owners' page's session cookie (DRF's SessionAuthentication, CSRF enforced).
+    assert spec["components"]["securitySchemes"]["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
     for path, method in ((BACKUP, "get"), (RESTORE, "post")):
-        assert spec["paths"][path][method]["security"] == [{"jwtAuth": []}]
+        assert spec["paths"][path][method]["security"] == API_AUTH
     for path in ("/api/auth/token/", "/api/auth/token/refresh/"):
         assert "jwtAuth" not in str(spec["paths"][path]["post"].get("security", []))
 
@@ -334,7 +339,7 @@ def test_job_endpoints_document_exactly_their_codes(spec):
         assert documented_codes(spec, path, method) == codes, (method, path)
         assert spec["paths"][path][method]["tags"] == ["jobs"]
         security = spec["paths"][path][method].get("security", [])
-        assert (security == [{"jwtAuth": []}]) == (path != "/api/backups/{id}/download/"), path
+        assert (security == API_AUTH) == (path != "/api/backups/{id}/download/"), path
     answered = {code for codes in JOB_ENDPOINT_CODES.values() for names in codes.values() for code in names}
     job_codes = {cls.code for cls in error_module.leaf_errors(error_module.JobError)}
     assert job_codes - answered == JOB_ONLY_CODES
